@@ -1,0 +1,568 @@
+"""The define-by-run core: Variable, Function, the backward engine and arithmetic.
+
+Running a Function records it as the ``creator`` of its outputs, so the graph is
+rebuilt on every forward pass (define-by-run). ``Variable.backward`` walks that
+graph from the output, most recent function first, and every backward is
+written with Functions again, which is what makes higher-order derivatives work.
+
+This module imports no layer, optimizer or dataset. ``dezero.functions`` is
+imported at the bottom (the two modules refer to each other).
+"""
+import contextlib
+import heapq
+import threading
+import weakref
+
+import numpy as np
+
+from dezero import cuda
+
+
+# =============================================================================
+# Config: per-thread settings
+# =============================================================================
+class _Settings(threading.local):
+    """Each thread sees its own values; these class attributes are the defaults."""
+    enable_backprop = True   # record graphs for backward
+    train = True             # dropout and batch norm behave as in training
+
+
+_settings = _Settings()
+
+
+class _ConfigMeta(type):
+    def __getattr__(cls, name):
+        try:
+            return getattr(_settings, name)
+        except AttributeError:
+            raise AttributeError(f'Config has no setting {name!r}') from None
+
+    def __setattr__(cls, name, value):
+        setattr(_settings, name, value)
+
+
+class Config(metaclass=_ConfigMeta):
+    """The current thread's settings, read and written as class attributes.
+
+    ``Config.enable_backprop`` (build graphs) and ``Config.train`` (training
+    behaviour of dropout and batch norm) work as in the book, but a change made
+    in one thread is not seen by the others.
+    """
+
+
+@contextlib.contextmanager
+def using_config(name, value):
+    """Set ``Config.<name>`` to ``value`` inside a ``with`` block, restoring it afterwards."""
+    old = getattr(Config, name)
+    setattr(Config, name, value)
+    try:
+        yield
+    finally:
+        setattr(Config, name, old)
+
+
+def no_grad():
+    """Run without recording graphs (inference, or updates that must not be differentiated)."""
+    return using_config('enable_backprop', False)
+
+
+def test_mode():
+    """Run dropout and batch norm in inference mode. Graphs are still recorded."""
+    return using_config('train', False)
+
+
+# =============================================================================
+# Variable
+# =============================================================================
+class Variable:
+    """A box for an array (NumPy or CuPy) that remembers the Function that created it.
+
+    ``grad`` is a Variable (or None); ``creator`` is the Function that produced
+    ``data`` (None for leaves); ``generation`` orders functions during backward.
+    """
+    __slots__ = ('data', 'name', 'grad', 'creator', 'generation', '__weakref__')
+    __array_priority__ = 200   # ndarray <op> Variable defers to Variable's operator
+
+    def __init__(self, data, name=None):
+        if data is not None and data.__class__ is not np.ndarray:
+            if isinstance(data, np.generic):
+                data = np.asarray(data)
+            elif not cuda.is_array(data):
+                hint = repr(data) if len(repr(data)) <= 40 else '...'
+                raise TypeError(f'{type(data)} is not supported: Variable takes a NumPy or CuPy '
+                                f'array, e.g. Variable(np.array({hint}))')
+        self.data = data
+        self.name = name
+        self.grad = None
+        self.creator = None
+        self.generation = 0
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        if self.data is None:
+            return 'variable(None)'
+        return 'variable(' + str(self.data).replace('\n', '\n' + ' ' * 9) + ')'
+
+    def set_creator(self, func):
+        self.creator = func
+        self.generation = func.generation + 1
+
+    def unchain(self):
+        """Forget the creator, making this Variable a leaf."""
+        self.creator = None
+
+    def cleargrad(self):
+        self.grad = None
+
+    def backward(self, retain_grad=False, create_graph=False):
+        """Accumulate d(self)/d(leaf) into the ``grad`` of every leaf this Variable depends on.
+
+        The seed is ``self.grad`` if set, else ones. Gradients of intermediate
+        Variables are freed unless ``retain_grad``. With ``create_graph`` the
+        gradients carry a graph of their own and can be differentiated again.
+        """
+        if self.grad is None:
+            xp = cuda.get_array_module(self.data)
+            self.grad = Variable(xp.ones_like(self.data))
+        if self.creator is None:
+            return
+        _backprop({self: self.grad}, retain_grad, create_graph)
+
+    def unchain_backward(self):
+        """Cut the graph upstream of this Variable (keeps ``self.creator``), e.g. for truncated BPTT."""
+        if self.creator is None:
+            return
+        funcs, seen = [self.creator], {self.creator}
+        while funcs:
+            f = funcs.pop()
+            for x in f.inputs:
+                if x.creator is not None:
+                    if x.creator not in seen:
+                        seen.add(x.creator)
+                        funcs.append(x.creator)
+                    x.unchain()
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return F.reshape(self, tuple(shape))
+
+    def transpose(self, *axes):
+        if len(axes) == 0:
+            axes = None
+        elif len(axes) == 1 and (isinstance(axes[0], (tuple, list)) or axes[0] is None):
+            axes = axes[0]
+        return F.transpose(self, axes)
+
+    @property
+    def T(self):
+        return F.transpose(self)
+
+    def sum(self, axis=None, keepdims=False):
+        return F.sum(self, axis, keepdims)
+
+    def to_cpu(self):
+        if self.data is not None:
+            self.data = cuda.as_numpy(self.data)
+        if self.grad is not None:
+            self.grad.to_cpu()
+
+    def to_gpu(self):
+        if self.data is not None:
+            self.data = cuda.as_cupy(self.data)
+        if self.grad is not None:
+            self.grad.to_gpu()
+
+
+class Parameter(Variable):
+    """A Variable that a Layer registers as trainable."""
+
+
+def as_array(x, array_module=np):
+    """Turn a scalar into a 0-d array; leave arrays as they are."""
+    if np.isscalar(x):
+        return array_module.array(x)
+    return x
+
+
+def as_variable(obj):
+    """Return ``obj`` if it is a Variable, else wrap it (scalars become 0-d arrays)."""
+    if isinstance(obj, Variable):
+        return obj
+    return Variable(as_array(obj))
+
+
+def _as_operand(x, like):
+    """The other operand of a binary op on Variable data ``like``, as a Variable on the same device.
+
+    Python numbers are weak, as in NumPy 2 (NEP 50), under NumPy 1 and 2 alike:
+    ``float32 Variable * 2.0`` stays float32. Arrays follow NumPy promotion.
+    """
+    if isinstance(x, Variable):
+        return x
+    xp = np if like.__class__ is np.ndarray else cuda.get_array_module(like)
+    t = type(x)
+    if t is float or t is int or t is bool or t is complex:
+        kind = like.dtype.kind
+        dtype = like.dtype if kind in 'fc' and t is not complex else np.result_type(like.dtype, x)
+        return Variable(xp.asarray(x, dtype=dtype))
+    return Variable(as_array(x, xp))
+
+
+# =============================================================================
+# Function
+# =============================================================================
+class Function:
+    """An operation of the graph: ``forward`` on arrays, ``backward`` on Variables.
+
+    ``backward`` receives one gradient Variable per output (None for an output
+    that received none) and returns one per input (None for no gradient).
+    An instance is used once: every call creates a new node.
+    """
+
+    def __call__(self, *inputs):
+        inputs = [x if isinstance(x, Variable) else as_variable(x) for x in inputs]
+        ys = self.forward(*[x.data for x in inputs])
+        if not isinstance(ys, tuple):
+            ys = (ys,)
+        outputs = [Variable(y if y.__class__ is np.ndarray else as_array(y)) for y in ys]
+        if _settings.enable_backprop:
+            self.generation = max([x.generation for x in inputs])
+            for output in outputs:
+                output.set_creator(self)
+            self.inputs = inputs
+            self.outputs = [weakref.ref(output) for output in outputs]
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    def forward(self, *xs):
+        raise NotImplementedError()
+
+    def backward(self, *gys):
+        raise NotImplementedError()
+
+
+# =============================================================================
+# The backward engine
+# =============================================================================
+def _backprop(seeds, retain_grad, create_graph, targets=None):
+    """Reverse-mode pass from ``seeds`` ({Variable: gradient Variable}).
+
+    Functions are popped from a heap, latest generation first, so each one runs
+    once, after every function that uses its outputs: O(n log n) overall.
+    Without ``targets``, leaf gradients are accumulated into ``.grad``. With a
+    collection of ``targets``, nothing is written to ``.grad`` and a dict
+    {target: gradient or None} is returned.
+    """
+    grads = dict(seeds)          # pending gradients of Variables not yet processed
+    found = {}
+    heap, seen = [], set()
+
+    def push(f):
+        seen.add(f)
+        heapq.heappush(heap, (-f.generation, -len(seen), f))
+
+    for y in seeds:
+        if y.creator is not None and y.creator not in seen:
+            push(y.creator)
+
+    old_mode = _settings.enable_backprop
+    _settings.enable_backprop = create_graph
+    try:
+        while heap:
+            f = heapq.heappop(heap)[2]
+            outputs = [ref() for ref in f.outputs]
+            gys = [None if y is None else grads.pop(y, None) for y in outputs]
+            for y, gy in zip(outputs, gys):
+                if y is not None:
+                    if targets is not None and y in targets:
+                        found[y] = gy
+                    if targets is None:
+                        y.grad = gy if retain_grad else None
+            gxs = f.backward(*gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            given = []
+            for x, gx in zip(f.inputs, gxs):
+                if gx is None:
+                    continue
+                gx = _checked_grad(f, x, gx)
+                if any(gx is g for g in given):   # one object handed to two inputs
+                    gx = _fresh(gx)
+                given.append(gx)
+                if targets is None and x.creator is None:
+                    x.grad = _leaf_grad(gx) if x.grad is None else x.grad + gx
+                else:
+                    g = grads.get(x)
+                    grads[x] = gx if g is None else g + gx
+                    if x.creator is not None and x.creator not in seen:
+                        push(x.creator)
+    finally:
+        _settings.enable_backprop = old_mode
+    if targets is not None:
+        for t in targets:
+            found.setdefault(t, grads.get(t))
+        return found
+
+
+def _checked_grad(f, x, gx):
+    """Wrap a raw array gradient and check it matches its input's shape and dtype kind."""
+    if not isinstance(gx, Variable):
+        gx = as_variable(gx)
+    xd, gd = x.data, gx.data
+    if xd is not None and (gd.shape != xd.shape
+                           or (xd.dtype.kind in 'fc' and gd.dtype.kind not in 'fc')):
+        raise ValueError(f'{type(f).__name__}.backward returned a gradient of shape {gd.shape} '
+                         f'and dtype {gd.dtype} for an input of shape {xd.shape} and dtype '
+                         f'{xd.dtype}; the shapes must be equal (is a sum_to missing?)')
+    return gx
+
+
+def _fresh(g):
+    """Same value and graph as ``g``, but a different object with its own array."""
+    return g + 0 if _settings.enable_backprop else Variable(g.data.copy())
+
+
+def _leaf_grad(g):
+    """A leaf's gradient must own writable memory (optimizer hooks update it in place)."""
+    d = g.data
+    if (d.flags.writeable if d.__class__ is np.ndarray else 0 not in d.strides):
+        return g
+    return _fresh(g)
+
+
+def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=True,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
+
+    ``outputs`` and ``inputs`` are Variables or sequences of them; a single input
+    gives a single gradient, a sequence gives a tuple. ``grad_outputs`` are the
+    seeds (ones by default). An input the outputs do not depend on raises
+    ValueError unless ``allow_unused``, when its gradient is None. With
+    ``create_graph`` the gradients can be differentiated again; without
+    ``retain_graph`` the graph behind ``outputs`` is cut afterwards to free memory.
+    """
+    single = isinstance(inputs, Variable)
+    inputs = [inputs] if single else list(inputs)
+    outputs = [outputs] if isinstance(outputs, Variable) else list(outputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f'grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs')
+    seeds = {}
+    for y, gy in zip(outputs, grad_outputs):
+        if gy is None:
+            gy = Variable(cuda.get_array_module(y.data).ones_like(y.data))
+        gy = as_variable(gy)
+        if gy.shape != y.shape:
+            raise ValueError(f'grad: grad_output of shape {gy.shape} for an output of shape {y.shape}')
+        seeds[y] = gy if y not in seeds else seeds[y] + gy
+    found = _backprop(seeds, False, create_graph, targets=set(inputs))
+    result = []
+    for i, x in enumerate(inputs):
+        gx = found.get(x)
+        if gx is None and not allow_unused:
+            raise ValueError(f'grad: the outputs do not depend on input {i} (shape {x.shape}); '
+                             'pass allow_unused=True to get None for it')
+        result.append(gx)
+    if not retain_graph:
+        for y in outputs:
+            y.unchain_backward()
+            y.unchain()
+    return result[0] if single else tuple(result)
+
+
+# =============================================================================
+# Arithmetic, with broadcasting: gradients are summed back to each input's shape
+# =============================================================================
+class Add(Function):
+    def forward(self, x0, x1):
+        self.x0_shape, self.x1_shape = x0.shape, x1.shape
+        return x0 + x1
+
+    def backward(self, gy):
+        gx0, gx1 = gy, gy
+        if self.x0_shape != self.x1_shape:
+            gx0 = F.sum_to(gx0, self.x0_shape)
+            gx1 = F.sum_to(gx1, self.x1_shape)
+        return gx0, gx1
+
+
+def add(x0, x1):
+    x0 = as_variable(x0)
+    return Add()(x0, _as_operand(x1, x0.data))
+
+
+class Mul(Function):
+    def forward(self, x0, x1):
+        return x0 * x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        gx0, gx1 = gy * x1, gy * x0
+        if x0.shape != x1.shape:
+            gx0 = F.sum_to(gx0, x0.shape)
+            gx1 = F.sum_to(gx1, x1.shape)
+        return gx0, gx1
+
+
+def mul(x0, x1):
+    x0 = as_variable(x0)
+    return Mul()(x0, _as_operand(x1, x0.data))
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+def neg(x):
+    return Neg()(x)
+
+
+class Sub(Function):
+    def forward(self, x0, x1):
+        self.x0_shape, self.x1_shape = x0.shape, x1.shape
+        return x0 - x1
+
+    def backward(self, gy):
+        gx0, gx1 = gy, -gy
+        if self.x0_shape != self.x1_shape:
+            gx0 = F.sum_to(gx0, self.x0_shape)
+            gx1 = F.sum_to(gx1, self.x1_shape)
+        return gx0, gx1
+
+
+def sub(x0, x1):
+    x0 = as_variable(x0)
+    return Sub()(x0, _as_operand(x1, x0.data))
+
+
+def rsub(x0, x1):
+    """x1 - x0 (for ``1 - Variable``)."""
+    x0 = as_variable(x0)
+    return Sub()(_as_operand(x1, x0.data), x0)
+
+
+class Div(Function):
+    def forward(self, x0, x1):
+        return x0 / x1
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        gx0 = gy / x1
+        gx1 = gx0 * (-x0 / x1)   # -gy x0 / x1^2 without squaring (no integer overflow)
+        if x0.shape != x1.shape:
+            gx0 = F.sum_to(gx0, x0.shape)
+            gx1 = F.sum_to(gx1, x1.shape)
+        return gx0, gx1
+
+
+def div(x0, x1):
+    x0 = as_variable(x0)
+    return Div()(x0, _as_operand(x1, x0.data))
+
+
+def rdiv(x0, x1):
+    """x1 / x0 (for ``1 / Variable``)."""
+    x0 = as_variable(x0)
+    return Div()(_as_operand(x1, x0.data), x0)
+
+
+class Pow(Function):
+    """x ** c for a constant exponent c."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x ** self.c
+
+    def backward(self, gy):
+        x, = self.inputs
+        c = self.c
+        return c * x ** (c - 1) * gy
+
+
+def pow(x, c):
+    return Pow(c)(x)
+
+
+class Power(Function):
+    """x ** y where the exponent is a Variable too; d/dy is x**y log(x) (nan for x <= 0)."""
+
+    def forward(self, x, y):
+        return x ** y
+
+    def backward(self, gz):
+        x, y = self.inputs
+        z = x ** y
+        gx = gz * y * x ** (y - 1)
+        gy = gz * z * F.log(x)
+        if x.shape != y.shape:
+            gx = F.sum_to(gx, x.shape)
+            gy = F.sum_to(gy, y.shape)
+        return gx, gy
+
+
+def power(x, y):
+    x = as_variable(x)
+    return Power()(x, _as_operand(y, x.data))
+
+
+def _pow_operator(self, other):
+    return power(self, other) if isinstance(other, Variable) else pow(self, other)
+
+
+def _rpow_operator(self, other):
+    return Power()(_as_operand(other, self.data), self)
+
+
+def setup_variable():
+    """Install the operators and the F-backed methods on Variable (done on import)."""
+    Variable.__add__ = add
+    Variable.__radd__ = add
+    Variable.__mul__ = mul
+    Variable.__rmul__ = mul
+    Variable.__neg__ = neg
+    Variable.__sub__ = sub
+    Variable.__rsub__ = rsub
+    Variable.__truediv__ = div
+    Variable.__rtruediv__ = rdiv
+    Variable.__pow__ = _pow_operator
+    Variable.__rpow__ = _rpow_operator
+    Variable.__getitem__ = lambda self, slices: F.get_item(self, slices)
+    Variable.__matmul__ = lambda self, other: F.matmul(self, other)
+    Variable.__rmatmul__ = lambda self, other: F.matmul(other, self)
+    Variable.matmul = Variable.__matmul__
+    Variable.matmaul = Variable.__matmul__   # the PyPI release's spelling
+    Variable.dot = Variable.__matmul__
+    Variable.max = lambda self, axis=None, keepdims=False: F.max(self, axis, keepdims)
+    Variable.min = lambda self, axis=None, keepdims=False: F.min(self, axis, keepdims)
+
+
+setup_variable()
+
+import dezero.functions as F  # noqa: E402  (functions imports this module)

@@ -1,0 +1,37 @@
+"""Packaging for dezero. The version is written here, not imported from the package."""
+from setuptools import setup, find_packages
+
+VERSION = '0.1.0'
+
+extras = {
+    'gpu': ['cupy-cuda12x'],
+    'gpu-cuda12x': ['cupy-cuda12x'],
+    'gpu-cuda13x': ['cupy-cuda13x'],
+    'viz': ['graphviz'],
+    'images': ['pillow'],
+    'examples': ['matplotlib', 'pillow', 'gymnasium', 'tqdm'],
+    'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow'],
+    'docs': ['mkdocs>=1.5', 'mkdocs-material', 'mkdocstrings[python]'],
+}
+extras['all'] = sorted({p for name, pkgs in extras.items() if not name.startswith('gpu') for p in pkgs})
+
+with open('README.md', encoding='utf-8') as f:
+    long_description = f.read()
+
+setup(
+    name='dezero',
+    version=VERSION,
+    description='A define-by-run deep-learning framework in Python and NumPy, compatible with DeZero',
+    long_description=long_description,
+    long_description_content_type='text/markdown',
+    license='MIT',
+    packages=find_packages(include=['dezero', 'dezero.*']),
+    python_requires='>=3.9',
+    install_requires=['numpy>=1.24'],
+    extras_require=extras,
+    classifiers=[
+        'License :: OSI Approved :: MIT License',
+        'Programming Language :: Python :: 3',
+        'Topic :: Scientific/Engineering :: Artificial Intelligence',
+    ],
+)
