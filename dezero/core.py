@@ -498,7 +498,10 @@ class Pow(Function):
         self.c = c
 
     def forward(self, x):
-        return x ** self.c
+        c = self.c
+        if (type(c) is int or type(c) is float) and x.dtype.kind == 'f':
+            c = x.dtype.type(c)      # weak: a 0-d float32 x stays float32 under NumPy 1 too
+        return x ** c
 
     def backward(self, gy):
         x, = self.inputs
