@@ -197,8 +197,8 @@ class Parameter(Variable):
 
 
 def as_array(x, array_module=np):
-    """Turn a scalar into a 0-d array; leave arrays as they are."""
-    if np.isscalar(x):
+    """Turn a scalar (Python or NumPy) into a 0-d array; leave arrays as they are."""
+    if isinstance(x, (np.generic, int, float, complex)):
         return array_module.array(x)
     return x
 
@@ -245,9 +245,10 @@ class Function:
             ys = (ys,)
         outputs = [Variable(y if y.__class__ is np.ndarray else as_array(y)) for y in ys]
         if _settings.enable_backprop:
-            self.generation = max([x.generation for x in inputs])
+            self.generation = generation = max([x.generation for x in inputs])
             for output in outputs:
-                output.set_creator(self)
+                output.creator = self
+                output.generation = generation + 1
             self.inputs = inputs
             self.outputs = [weakref.ref(output) for output in outputs]
         return outputs if len(outputs) > 1 else outputs[0]
@@ -299,14 +300,14 @@ def _backprop(seeds, retain_grad, create_graph, targets=None):
             gxs = f.backward(*gys)
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
-            given = []
+            if len(gxs) > 1:
+                gxs = _distinct(gxs)
             for x, gx in zip(f.inputs, gxs):
                 if gx is None:
                     continue
-                gx = _checked_grad(f, x, gx)
-                if any(gx is g for g in given):   # one object handed to two inputs
-                    gx = _fresh(gx)
-                given.append(gx)
+                if (gx.__class__ is not Variable or x.data is None or gx.data.shape != x.data.shape
+                        or gx.data.dtype is not x.data.dtype):
+                    gx = _checked_grad(f, x, gx)
                 if targets is None and x.creator is None:
                     x.grad = _leaf_grad(gx) if x.grad is None else x.grad + gx
                 else:
@@ -333,6 +334,19 @@ def _checked_grad(f, x, gx):
                          f'and dtype {gd.dtype} for an input of shape {xd.shape} and dtype '
                          f'{xd.dtype}; the shapes must be equal (is a sum_to missing?)')
     return gx
+
+
+def _distinct(gxs):
+    """Copy any gradient object that a backward returned for more than one input."""
+    if len(gxs) == 2:
+        a, b = gxs
+        return (a, _fresh(b)) if a is b and a is not None else gxs
+    out = []
+    for g in gxs:
+        if g is not None and any(g is h for h in out):
+            g = _fresh(g)
+        out.append(g)
+    return out
 
 
 def _fresh(g):

@@ -51,6 +51,8 @@ def _unwrap(x):
 
 def get_array_module(x):
     """Return ``numpy`` or ``cupy``, whichever module ``x`` (an array or a Variable) belongs to."""
+    if x.__class__ is np.ndarray:
+        return np
     x = _unwrap(x)
     return sys.modules['cupy'] if is_cupy_array(x) else np
 
