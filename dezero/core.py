@@ -240,18 +240,24 @@ class Function:
 
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Variable) else as_variable(x) for x in inputs]
-        ys = self.forward(*[x.data for x in inputs])
-        if not isinstance(ys, tuple):
-            ys = (ys,)
-        outputs = [Variable(y if y.__class__ is np.ndarray else as_array(y)) for y in ys]
+        if len(inputs) == 1:              # the common case, kept cheap: this runs millions of times
+            ys = self.forward(inputs[0].data)
+            generation = inputs[0].generation
+        else:
+            ys = self.forward(*[x.data for x in inputs])
+            generation = max([x.generation for x in inputs])
+        if ys.__class__ is not tuple:
+            outputs = [Variable(ys if ys.__class__ is np.ndarray else as_array(ys))]
+        else:
+            outputs = [Variable(y if y.__class__ is np.ndarray else as_array(y)) for y in ys]
         if _settings.enable_backprop:
-            self.generation = generation = max([x.generation for x in inputs])
+            self.generation = generation
             for output in outputs:
                 output.creator = self
                 output.generation = generation + 1
             self.inputs = inputs
             self.outputs = [weakref.ref(output) for output in outputs]
-        return outputs if len(outputs) > 1 else outputs[0]
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def forward(self, *xs):
         raise NotImplementedError()
