@@ -223,8 +223,17 @@ def _as_operand(x, like):
     if t is float or t is int or t is bool or t is complex:
         kind = like.dtype.kind
         dtype = like.dtype if kind in 'fc' and t is not complex else np.result_type(like.dtype, x)
-        return Variable(xp.asarray(x, dtype=dtype))
-    return Variable(as_array(x, xp))
+        return Constant(xp.asarray(x, dtype=dtype))
+    return Constant(as_array(x, xp))
+
+
+class Constant(Variable):
+    """An operand given as a number or an array rather than a Variable.
+
+    Nobody holds it, so nobody can read its gradient: the arithmetic backwards
+    skip it (``x * 2.0`` computes no gradient for the 2.0).
+    """
+    __slots__ = ()
 
 
 # =============================================================================
@@ -414,17 +423,18 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=Tr
 # =============================================================================
 # Arithmetic, with broadcasting: gradients are summed back to each input's shape
 # =============================================================================
+def _sum_to(g, x):
+    """The gradient ``g`` reduced to input ``x``'s shape, or None when ``x`` is a Constant."""
+    return None if x.__class__ is Constant else F.sum_to(g, x.shape)
+
+
 class Add(Function):
     def forward(self, x0, x1):
-        self.x0_shape, self.x1_shape = x0.shape, x1.shape
         return x0 + x1
 
     def backward(self, gy):
-        gx0, gx1 = gy, gy
-        if self.x0_shape != self.x1_shape:
-            gx0 = F.sum_to(gx0, self.x0_shape)
-            gx1 = F.sum_to(gx1, self.x1_shape)
-        return gx0, gx1
+        x0, x1 = self.inputs
+        return _sum_to(gy, x0), _sum_to(gy, x1)
 
 
 def add(x0, x1):
@@ -438,10 +448,8 @@ class Mul(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
-        gx0, gx1 = gy * x1, gy * x0
-        if x0.shape != x1.shape:
-            gx0 = F.sum_to(gx0, x0.shape)
-            gx1 = F.sum_to(gx1, x1.shape)
+        gx0 = None if x0.__class__ is Constant else _sum_to(gy * x1, x0)
+        gx1 = None if x1.__class__ is Constant else _sum_to(gy * x0, x1)
         return gx0, gx1
 
 
@@ -464,15 +472,12 @@ def neg(x):
 
 class Sub(Function):
     def forward(self, x0, x1):
-        self.x0_shape, self.x1_shape = x0.shape, x1.shape
         return x0 - x1
 
     def backward(self, gy):
-        gx0, gx1 = gy, -gy
-        if self.x0_shape != self.x1_shape:
-            gx0 = F.sum_to(gx0, self.x0_shape)
-            gx1 = F.sum_to(gx1, self.x1_shape)
-        return gx0, gx1
+        x0, x1 = self.inputs
+        gx1 = None if x1.__class__ is Constant else _sum_to(-gy, x1)
+        return _sum_to(gy, x0), gx1
 
 
 def sub(x0, x1):
@@ -493,11 +498,9 @@ class Div(Function):
     def backward(self, gy):
         x0, x1 = self.inputs
         gx0 = gy / x1
-        gx1 = gx0 * (-x0 / x1)   # -gy x0 / x1^2 without squaring (no integer overflow)
-        if x0.shape != x1.shape:
-            gx0 = F.sum_to(gx0, x0.shape)
-            gx1 = F.sum_to(gx1, x1.shape)
-        return gx0, gx1
+        gx1 = None if x1.__class__ is Constant else \
+            _sum_to(gx0 * (-x0 / x1), x1)   # -gy x0 / x1^2 without squaring (no integer overflow)
+        return _sum_to(gx0, x0), gx1
 
 
 def div(x0, x1):
@@ -541,12 +544,8 @@ class Power(Function):
 
     def backward(self, gz):
         x, y = self.inputs
-        z = x ** y
-        gx = gz * y * x ** (y - 1)
-        gy = gz * z * F.log(x)
-        if x.shape != y.shape:
-            gx = F.sum_to(gx, x.shape)
-            gy = F.sum_to(gy, y.shape)
+        gx = None if x.__class__ is Constant else _sum_to(gz * y * x ** (y - 1), x)
+        gy = None if y.__class__ is Constant else _sum_to(gz * x ** y * F.log(x), y)
         return gx, gy
 
 

@@ -454,6 +454,20 @@ def test_division_by_large_int_has_finite_gradient():
     assert np.isfinite(x.grad.data) and x.grad.data == np.float32(1e-20)
 
 
+def test_constant_operands_get_no_gradient_but_variables_do():
+    x = Variable(np.ones((200, 300)))
+    for y in (x * 2.0, 2.0 * x, x + 1, 1 - x, x / 4, 4 / x, x ** Variable(np.array(2.0)), np.ones(300) * x):
+        y.creator.inputs[0].cleargrad()
+        F.sum(y).backward()
+        const = [v for v in y.creator.inputs if v is not x]
+        assert all(v.grad is None for v in const if type(v) is not Variable)
+        assert x.grad is not None and x.grad.shape == x.shape
+        x.cleargrad()
+    a, b = Variable(np.array(3.0)), Variable(np.array(4.0))
+    (a * b).backward()
+    assert (a.grad.data, b.grad.data) == (4.0, 3.0)
+
+
 def test_power_with_variable_exponent_gradients():
     x, y = Variable(np.array(2.0)), Variable(np.array(3.0))
     z = x ** y
