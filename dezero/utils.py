@@ -59,6 +59,13 @@ def get_dot_graph(output, verbose=True):
 
     Functions are visited with a LIFO stack and a seen-set, as in the original, so the text
     is the same line for line.
+
+    Example:
+        >>> from dezero import Variable
+        >>> x = Variable(np.array(1.0), name='x')
+        >>> text = get_dot_graph(x * 2, verbose=False)
+        >>> text.splitlines()[0], 'label="Mul"' in text, text.count('->')
+        ('digraph g {', True, 3)
     """
     txt = _dot_var(output, verbose)
     funcs = []
@@ -173,7 +180,12 @@ def _normalize_axes(axis, ndim):
 
 
 def sum_to(x, shape):
-    """Sum array ``x`` over its broadcast axes so that the result has ``shape`` (undoes broadcasting)."""
+    """Sum array ``x`` over its broadcast axes so that the result has ``shape`` (undoes broadcasting).
+
+    Example:
+        >>> sum_to(np.ones((2, 3)), (1, 3))
+        array([[2., 2., 2.]])
+    """
     shape = tuple(shape)
     lead = x.ndim - len(shape)
     if lead < 0 or any(s not in (1, xs) for s, xs in zip(shape, x.shape[lead:])):
@@ -197,10 +209,16 @@ def reshape_sum_backward(gy, x_shape, axis, keepdims):
 
 
 def logsumexp(x, axis=1):
-    """log(sum(exp(x))) over ``axis`` with kept dims, computed stably by shifting by the maximum."""
+    """log(sum(exp(x))) over ``axis`` with kept dims, computed stably by shifting by the maximum.
+
+    Example:
+        >>> logsumexp(np.array([[0.0, 0.0], [1.0, -np.inf]]))
+        array([[0.69314718],
+               [1.        ]])
+    """
     xp = cuda.get_array_module(x)
     m = x.max(axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)  # rows of -inf (or +inf) must not turn into nan
+    m = xp.where(xp.isfinite(m), m, m.dtype.type(0))  # rows of -inf (or +inf) must not turn into nan
     return m + xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True))
 
 
@@ -218,6 +236,10 @@ def gradient_check(f, x, *args, rtol=1e-4, atol=1e-5, **kwargs):
 
     Returns True when they match. On a mismatch it prints both gradients (shape and first
     10 values) under a FAILED banner and returns False.
+
+    Example:
+        >>> gradient_check(lambda x: x ** 3, np.array([1.0, 2.0]))
+        True
     """
     from dezero.core import Variable
     data = _data(x)
@@ -249,6 +271,10 @@ def numerical_grad(f, x, *args, **kwargs):
 
     Each element of x is perturbed in place by +-1e-4 and always restored, even if ``f`` raises.
     The result has the array type, shape and dtype of x.
+
+    Example:
+        >>> print(numerical_grad(lambda x: x ** 2, np.array([3.0, 1.0])))
+        [6. 2.]
     """
     eps = 1e-4
     x = _data(x)
@@ -395,7 +421,12 @@ def _download_error_message(file_name, file_path, errors):
 # Sizes for convolution and pooling
 # =============================================================================
 def get_conv_outsize(input_size, kernel_size, stride, pad):
-    """Output length of a convolution or pooling along one axis."""
+    """Output length of a convolution or pooling along one axis.
+
+    Example:
+        >>> get_conv_outsize(4, 3, 1, 1)   # the book's step 55: 4x4 input, 3x3 kernel, pad 1
+        4
+    """
     return (input_size + pad * 2 - kernel_size) // stride + 1
 
 
@@ -405,7 +436,12 @@ def get_deconv_outsize(size, k, s, p):
 
 
 def pair(x):
-    """``(x, x)`` for an int; a 2-tuple, or a 2-element list as a tuple; anything else is an error."""
+    """``(x, x)`` for an int; a 2-tuple, or a 2-element list as a tuple; anything else is an error.
+
+    Example:
+        >>> pair(3), pair([2, 1])
+        ((3, 3), (2, 1))
+    """
     if isinstance(x, (int, np.integer)):
         return (int(x), int(x))
     if isinstance(x, (tuple, list)) and len(x) == 2:
