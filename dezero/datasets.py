@@ -1,0 +1,434 @@
+"""Datasets: ``Dataset`` and the book's data (spiral, MNIST, CIFAR-10/100, a sine curve, Shakespeare).
+
+Downloads go through ``utils.get_file`` (mirrors, checksums, the ``DEZERO_HOME``
+cache folder), and a file already there is never fetched again. ``root=`` names a
+local folder that already holds the files; then nothing is downloaded at all.
+matplotlib is imported only by ``show()``.
+"""
+import ast
+import gzip
+import os
+import pickle
+import tarfile
+
+import numpy as np
+
+from dezero import utils
+from dezero.transforms import Compose, Flatten, ToFloat, Normalize
+
+
+# =============================================================================
+# Dataset
+# =============================================================================
+class Dataset:
+    """Pairs ``(transform(data[i]), target_transform(label[i]))``; subclasses fill data and label in ``prepare()``.
+
+    ``dataset[i]`` gives one example (``(x, None)`` when there are no labels);
+    ``dataset[a:b]`` and ``dataset[[i, j]]`` give a list of examples.
+    """
+
+    def __init__(self, train=True, transform=None, target_transform=None):
+        self.train = train
+        self.transform = transform
+        self.target_transform = target_transform
+        if self.transform is None:
+            self.transform = lambda x: x
+        if self.target_transform is None:
+            self.target_transform = lambda x: x
+
+        self.data = None
+        self.label = None
+        self.prepare()
+
+    def __getitem__(self, index):
+        if isinstance(index, np.ndarray) and index.ndim == 0:
+            index = int(index)
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if isinstance(index, (list, tuple, np.ndarray)):
+            return [self[i] for i in np.asarray(index).ravel().tolist()]
+        if not isinstance(index, (int, np.integer)):
+            raise TypeError(f'{type(self).__name__} indices must be ints, slices or lists of ints, '
+                            f'not {type(index).__name__}')
+        if self.label is None:
+            return self.transform(self.data[index]), None
+        return self.transform(self.data[index]), self.target_transform(self.label[index])
+
+    def __len__(self):
+        return len(self.data)
+
+    def prepare(self):
+        pass
+
+
+# =============================================================================
+# Toy datasets
+# =============================================================================
+def get_spiral(train=True):
+    """300 points of 3 interleaved spirals: x (300, 2) float32 and t (300,) int64.
+
+    Like the original it reseeds NumPy's global RNG (1984 for train, 2020 for test),
+    so everything random afterwards (weights, shuffling) repeats the book's numbers.
+    """
+    seed = 1984 if train else 2020
+    np.random.seed(seed=seed)
+
+    num_data, num_class, input_dim = 100, 3, 2
+    data_size = num_class * num_data
+    x = np.zeros((data_size, input_dim), dtype=np.float32)
+    t = np.zeros(data_size, dtype=np.int64)
+
+    for j in range(num_class):
+        for i in range(num_data):
+            rate = i / num_data
+            radius = 1.0 * rate
+            theta = j * 4.0 + 4.0 * rate + np.random.randn() * 0.2
+            ix = num_data * j + i
+            x[ix] = np.array([radius * np.sin(theta), radius * np.cos(theta)]).flatten()
+            t[ix] = j
+    indices = np.random.permutation(num_data * num_class)
+    return x[indices], t[indices]
+
+
+class Spiral(Dataset):
+    def prepare(self):
+        self.data, self.label = get_spiral(self.train)
+
+
+class SinCurve(Dataset):
+    """999 (y_k, y_{k+1}) pairs along sin (train, with noise) or cos (test) over [0, 2 pi]; float64 (999, 1)."""
+
+    def prepare(self):
+        num_data = 1000
+        dtype = np.float64
+
+        x = np.linspace(0, 2 * np.pi, num_data)
+        noise_range = (-0.05, 0.05)
+        noise = np.random.uniform(noise_range[0], noise_range[1], size=x.shape)
+        if self.train:
+            y = np.sin(x) + noise
+        else:
+            y = np.cos(x)
+        y = y.astype(dtype)
+        self.data = y[:-1][:, np.newaxis]
+        self.label = y[1:][:, np.newaxis]
+
+
+# =============================================================================
+# Finding and fetching files
+# =============================================================================
+def _fetch(name, files, root, mirrors=()):
+    """Paths of ``files`` ([(file_name, url, checksum)]), from ``root`` or the download cache.
+
+    With ``root`` nothing is downloaded: a missing file is an error naming the folder. Files
+    there are not held to the checksums (a re-compressed copy is fine); readers check their format.
+    Otherwise each missing file is downloaded with ``utils.get_file``; if that fails the
+    error names every file the dataset needs and the folder to put them in.
+    """
+    if root is not None:
+        root = os.path.abspath(os.path.expanduser(os.fspath(root)))
+        paths = [os.path.join(root, f) for f, _, _ in files]
+        missing = [f for (f, _, _), p in zip(files, paths) if not os.path.exists(p)]
+        if missing:
+            raise FileNotFoundError(_missing_message(name, files, missing, root))
+        return paths
+
+    paths = []
+    for f, url, checksum in files:
+        try:
+            paths.append(utils.get_file(url, f, checksum=checksum, mirrors=mirrors))
+        except utils.DownloadError as e:
+            folder = utils.get_cache_dir()
+            missing = [g for g, _, _ in files if not os.path.exists(os.path.join(folder, g))]
+            raise utils.DownloadError(_missing_message(name, files, missing, folder) + '\n\n' + str(e)) from None
+    return paths
+
+
+def _missing_message(name, files, missing, folder):
+    lines = [f'{name} needs these files in {folder}, and {len(missing)} of them '
+             f'({", ".join(missing)}) cannot be found or downloaded:']
+    lines += [f'  {f}  (from {url})' for f, url, _ in files]
+    lines.append(f'Put them in {folder} (or pass root= the folder that holds them); '
+                 'the DEZERO_HOME environment variable moves the download folder.')
+    return '\n'.join(lines)
+
+
+# =============================================================================
+# MNIST
+# =============================================================================
+MNIST_URL = 'https://ossci-datasets.s3.amazonaws.com/mnist/'
+MNIST_MIRRORS = ('https://storage.googleapis.com/cvdf-datasets/mnist/',)
+MNIST_FILES = {
+    'train': (('train-images-idx3-ubyte.gz', 'md5:f68b3c2dcbeaaa9fbdd348bbdeb94873'),
+              ('train-labels-idx1-ubyte.gz', 'md5:d53e105ee54ea40749a09fcbcd1e9432')),
+    'test': (('t10k-images-idx3-ubyte.gz', 'md5:9fb629c4189551a2d022fa330f9573f3'),
+             ('t10k-labels-idx1-ubyte.gz', 'md5:ec29112dd5afa0611ce80d1b7f02629c')),
+}
+
+
+def _read_idx(path):
+    """An IDX file (gzip-compressed or not) of unsigned bytes, as a uint8 array of its declared shape."""
+    opener = gzip.open if path.endswith('.gz') else open
+    with opener(path, 'rb') as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f'{path} is not an IDX file of unsigned bytes')
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=header)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f'{path} is truncated: its header says {shape} but it holds {data.size} bytes')
+    return data.reshape(shape)
+
+
+class MNIST(Dataset):
+    """Handwritten digits: ``data`` uint8 (N, 1, 28, 28), ``label`` uint8 (N,); 60,000 train or 10,000 test.
+
+    The default transform gives flat float32 vectors of 784 values in [0, 1]. Files are
+    checked against their MD5 sums; ``train=False`` needs only the two t10k files.
+    """
+
+    def __init__(self, train=True, transform=Compose([Flatten(), ToFloat(), Normalize(0., 255.)]),
+                 target_transform=None, root=None):
+        self.root = root
+        super().__init__(train, transform, target_transform)
+
+    def prepare(self):
+        files = [(f, MNIST_URL + f, md5) for f, md5 in MNIST_FILES['train' if self.train else 'test']]
+        image_path, label_path = _fetch('MNIST', files, self.root, MNIST_MIRRORS)
+        images = _read_idx(image_path)
+        labels = _read_idx(label_path)
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise ValueError(f'MNIST: images of shape {images.shape} and labels of shape {labels.shape} '
+                             'do not match')
+        self.data = images.reshape(len(images), 1, images.shape[1], images.shape[2])
+        self.label = labels
+
+    def show(self, row=10, col=10):
+        """Show ``row`` x ``col`` random digits with matplotlib."""
+        import matplotlib.pyplot as plt
+        H, W = self.data.shape[2:]
+        img = np.zeros((H * row, W * col))
+        for r in range(row):
+            for c in range(col):
+                img[r * H:(r + 1) * H, c * W:(c + 1) * W] = \
+                    self.data[np.random.randint(0, len(self.data) - 1)].reshape(H, W)
+        plt.imshow(img, cmap='gray', interpolation='nearest')
+        plt.axis('off')
+        plt.show()
+
+    @staticmethod
+    def labels():
+        return {0: '0', 1: '1', 2: '2', 3: '3', 4: '4', 5: '5', 6: '6', 7: '7', 8: '8', 9: '9'}
+
+
+# =============================================================================
+# CIFAR-10 / CIFAR-100
+# =============================================================================
+def _cache_path(folder, name):
+    return os.path.join(folder, name)
+
+
+def load_cache_npz(filename, train=False, folder=None):
+    """(data, label) from the npz cache next to a downloaded archive, or (None, None)."""
+    folder = utils.get_cache_dir() if folder is None else folder
+    name = filename[filename.rfind('/') + 1:]
+    prefix = '.train.npz' if train else '.test.npz'
+    filepath = os.path.join(folder, name + prefix)
+    if not os.path.exists(filepath):
+        return None, None
+    with np.load(filepath, allow_pickle=False) as loaded:
+        return loaded['data'], loaded['label']
+
+
+def save_cache_npz(data, label, filename, train=False, folder=None):
+    """Write (data, label) to ``<file name>.train.npz`` (or ``.test.npz``) in the folder, atomically."""
+    folder = utils.get_cache_dir() if folder is None else folder
+    name = filename[filename.rfind('/') + 1:]
+    prefix = '.train.npz' if train else '.test.npz'
+    filepath = os.path.join(folder, name + prefix)
+    if os.path.exists(filepath):
+        return filepath
+    print('Saving: ' + name + prefix)
+    try:
+        with utils.atomic_write(filepath) as tmp:
+            with open(tmp, 'wb') as f:
+                np.savez_compressed(f, data=data, label=label)
+    except OSError:          # a read-only folder: the cache is only a speed-up
+        return None
+    print(' Done')
+    return filepath
+
+
+def _unpickle(f):
+    return pickle.load(f, encoding='bytes')    # the archive's checksum was verified first
+
+
+class CIFAR10(Dataset):
+    """32x32 colour images in 10 classes: ``data`` uint8 (N, 3, 32, 32) (train and test alike), ``label`` int64."""
+    url = 'https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz'
+    checksum = 'md5:c58f30108f718f92721af3b95e74349a'
+
+    def __init__(self, train=True, transform=Compose([ToFloat(), Normalize(mean=0.5, std=0.5)]),
+                 target_transform=None, root=None):
+        self.root = root
+        super().__init__(train, transform, target_transform)
+
+    def _cache_name(self):
+        return self.url
+
+    def _folder_and_archive(self):
+        name = self.url[self.url.rfind('/') + 1:]
+        folder = utils.get_cache_dir() if self.root is None else os.path.abspath(os.fspath(self.root))
+        return folder, name
+
+    def prepare(self):
+        folder, name = self._folder_and_archive()
+        data, label = load_cache_npz(self._cache_name(), self.train, folder)
+        if data is not None:
+            # The original cached its training data as float64: keep one dtype for both splits.
+            self.data, self.label = data.astype(np.uint8, copy=False), label.astype(np.int64, copy=False)
+            return
+        path, = _fetch(type(self).__name__, [(name, self.url, self.checksum)], self.root)
+        self.data, self.label = self._read(path)
+        save_cache_npz(self.data, self.label, self._cache_name(), self.train, folder)
+
+    def _read(self, path):
+        members = [f'data_batch_{i}' for i in range(1, 6)] if self.train else ['test_batch']
+        data, label = [], []
+        with tarfile.open(path, 'r:gz') as tar:
+            by_name = {os.path.basename(m.name): m for m in tar.getmembers() if m.isfile()}
+            for member in members:
+                d = _unpickle(tar.extractfile(by_name[member]))
+                data.append(np.asarray(d[b'data'], dtype=np.uint8).reshape(-1, 3, 32, 32))
+                label.append(np.asarray(d[b'labels'], dtype=np.int64))
+        return np.concatenate(data), np.concatenate(label)
+
+    def show(self, row=10, col=10):
+        """Show ``row`` x ``col`` random images with matplotlib."""
+        import matplotlib.pyplot as plt
+        H, W = 32, 32
+        img = np.zeros((H * row, W * col, 3))
+        for r in range(row):
+            for c in range(col):
+                i = np.random.randint(0, len(self.data) - 1)
+                img[r * H:(r + 1) * H, c * W:(c + 1) * W] = self.data[i].reshape(3, H, W).transpose(1, 2, 0) / 255
+        plt.imshow(img, interpolation='nearest')
+        plt.axis('off')
+        plt.show()
+
+    @staticmethod
+    def labels():
+        # 'ariplane' is the original's spelling, kept for compatibility.
+        return {0: 'ariplane', 1: 'automobile', 2: 'bird', 3: 'cat', 4: 'deer', 5: 'dog', 6: 'frog',
+                7: 'horse', 8: 'ship', 9: 'truck'}
+
+
+CIFAR100_FINE = (
+    'apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly '
+    'camel can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch crab crocodile cup '
+    'dinosaur dolphin elephant flatfish forest fox girl hamster house kangaroo keyboard lamp lawn_mower '
+    'leopard lion lizard lobster man maple_tree motorcycle mountain mouse mushroom oak_tree orange orchid '
+    'otter palm_tree pear pickup_truck pine_tree plain plate poppy porcupine possum rabbit raccoon ray '
+    'road rocket rose sea seal shark shrew skunk skyscraper snail snake spider squirrel streetcar '
+    'sunflower sweet_pepper table tank telephone television tiger tractor train trout tulip turtle '
+    'wardrobe whale willow_tree wolf woman worm').split()
+
+CIFAR100_COARSE = (
+    'aquatic mammals', 'fish', 'flowers', 'food containers', 'fruit and vegetables',
+    'household electrical device', 'household furniture', 'insects', 'large carnivores',
+    'large man-made outdoor things', 'large natural outdoor scenes', 'large omnivores and herbivores',
+    'medium-sized mammals', 'non-insect invertebrates', 'people', 'reptiles', 'small mammals', 'trees',
+    'vehicles 1', 'vehicles 2')
+
+
+class CIFAR100(CIFAR10):
+    """32x32 colour images in 100 fine classes (or 20 coarse ones with ``label_type='coarse'``)."""
+    url = 'https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz'
+    checksum = 'md5:eb9058c3a382ffc7106e4002c42a8d85'
+
+    def __init__(self, train=True, transform=Compose([ToFloat(), Normalize(mean=0.5, std=0.5)]),
+                 target_transform=None, label_type='fine', root=None):
+        if label_type not in ('fine', 'coarse'):
+            raise ValueError(f"label_type must be 'fine' or 'coarse', got {label_type!r}")
+        self.label_type = label_type
+        super().__init__(train, transform, target_transform, root)
+
+    def _cache_name(self):
+        return self.url + '.' + self.label_type      # one cache per label type
+
+    def _read(self, path):
+        member = 'train' if self.train else 'test'
+        key = b'fine_labels' if self.label_type == 'fine' else b'coarse_labels'
+        with tarfile.open(path, 'r:gz') as tar:
+            by_name = {os.path.basename(m.name): m for m in tar.getmembers() if m.isfile()}
+            d = _unpickle(tar.extractfile(by_name[member]))
+        data = np.asarray(d[b'data'], dtype=np.uint8).reshape(-1, 3, 32, 32)
+        return data, np.asarray(d[key], dtype=np.int64)
+
+    @staticmethod
+    def labels(label_type='fine'):
+        names = CIFAR100_FINE if label_type == 'fine' else CIFAR100_COARSE
+        return dict(enumerate(names))
+
+
+# =============================================================================
+# ImageNet (labels only), Shakespeare
+# =============================================================================
+class ImageNet(Dataset):
+    """Only ``ImageNet.labels()``: the images cannot be downloaded."""
+    url = ('https://gist.githubusercontent.com/yrevar/942d3a0ac09ec9e5eb3a/raw/'
+           '238f720ff059c1f82f368259d1ca4ffa5dd8f9f5/imagenet1000_clsidx_to_labels.txt')
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError('the ImageNet images are not available for download; '
+                                  'only ImageNet.labels() is provided')
+
+    @staticmethod
+    def labels(root=None):
+        """{class index: label} for the 1000 ImageNet classes (the file is parsed, never executed)."""
+        name = ImageNet.url[ImageNet.url.rfind('/') + 1:]
+        path, = _fetch('ImageNet.labels', [(name, ImageNet.url, None)], root)
+        with open(path, encoding='utf-8') as f:
+            labels = ast.literal_eval(f.read())
+        if not isinstance(labels, dict):
+            raise ValueError(f'{path} does not hold a dict of labels')
+        return labels
+
+
+class Shakespear(Dataset):
+    """Tiny Shakespeare as character ids: data = ids[:-1], label = ids[1:] (next-character prediction).
+
+    Ids follow the order of first appearance; ``char_to_id`` and ``id_to_char`` map both ways.
+    The class keeps the original's spelling; ``Shakespeare`` is the same class.
+    """
+    url = 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt'
+    file_name = 'shakespear.txt'
+
+    def __init__(self, train=True, transform=None, target_transform=None, root=None):
+        self.root = root
+        super().__init__(train, transform, target_transform)
+
+    def prepare(self):
+        path, = _fetch(type(self).__name__, [(self.file_name, self.url, None)], self.root)
+        with open(path, 'r', encoding='utf-8') as f:
+            data = f.read()
+        chars = list(data)
+
+        char_to_id = {}
+        id_to_char = {}
+        for word in data:
+            if word not in char_to_id:
+                new_id = len(char_to_id)
+                char_to_id[word] = new_id
+                id_to_char[new_id] = word
+
+        indices = np.array([char_to_id[c] for c in chars])
+        self.data = indices[:-1]
+        self.label = indices[1:]
+        self.char_to_id = char_to_id
+        self.id_to_char = id_to_char
+
+
+Shakespeare = Shakespear

@@ -1,0 +1,490 @@
+"""Layers: objects that own Parameters, imported as ``L``.
+
+A ``Layer`` finds its Parameters and sub-layers by attribute assignment
+(``self.W = Parameter(...)``, ``self.l1 = Linear(10)``) and keeps them in
+assignment order, so ``params()`` is the same in every run. Weights whose
+shape depends on the input (``in_size=None``) are created at the first forward.
+
+Checkpoints are ``.npz`` files keyed by attribute paths (``l0/W``, ``bn/gamma``),
+as in the original DeZero, written atomically and read without pickle.
+
+>>> import numpy as np
+>>> import dezero.layers as L
+>>> layer = L.Linear(3)                     # in_size comes from the first input
+>>> y = layer(np.ones((2, 4), dtype=np.float32))
+>>> y.shape, layer.W.shape, y.dtype
+((2, 3), (4, 3), dtype('float32'))
+>>> [name for name, _ in layer.named_params()]
+['W', 'b']
+"""
+import os
+import weakref
+
+import numpy as np
+
+from dezero import cuda, utils
+from dezero import initializers
+from dezero.core import Parameter
+import dezero.functions as F
+
+
+class CheckpointError(ValueError, KeyError):
+    """Weights and model disagree: missing or unexpected keys, or shapes that differ.
+
+    A ValueError, and also a KeyError, which the original raised for a missing key.
+    """
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ''
+
+
+# =============================================================================
+# Layer: the parameter registry, device moves, state dicts and checkpoints
+# =============================================================================
+class Layer:
+    """Base class of layers and models: override ``forward``; call the layer to run it."""
+
+    def __init__(self):
+        # Attribute names of the Parameters and Layers, in assignment order (kept if a
+        # subclass assigned some before calling this).
+        self.__dict__.setdefault('_params', {})
+
+    def __setattr__(self, name, value):
+        if '_params' not in self.__dict__:
+            object.__setattr__(self, '_params', {})
+        if isinstance(value, (Parameter, Layer)):
+            self._params[name] = None
+        else:
+            self._params.pop(name, None)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        self.__dict__.get('_params', {}).pop(name, None)
+        object.__delattr__(self, name)
+
+    def __call__(self, *inputs, **kwargs):
+        outputs = self.forward(*inputs, **kwargs)
+        if not isinstance(outputs, tuple):
+            outputs = (outputs,)
+        # Weak references, as in the original (grad_cam reads conv5_3.outputs[0]()).
+        self.inputs = [_ref(x) for x in inputs]
+        self.outputs = [_ref(y) for y in outputs]
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    def forward(self, *inputs):
+        raise NotImplementedError(f'{type(self).__name__} must define forward()')
+
+    def named_params(self, prefix=''):
+        """Yield (path, Parameter) for every Parameter below this layer; paths join names with '/'."""
+        for name in self.__dict__.get('_params', {}):
+            obj = self.__dict__[name]
+            if isinstance(obj, Layer):
+                yield from obj.named_params(prefix + name + '/')
+            else:
+                yield prefix + name, obj
+
+    def params(self):
+        """Yield every Parameter once, in assignment order (a shared one only the first time)."""
+        seen = set()
+        for _, param in self.named_params():
+            if id(param) not in seen:
+                seen.add(id(param))
+                yield param
+
+    def cleargrads(self):
+        for param in self.params():
+            param.cleargrad()
+
+    def to_cpu(self):
+        for param in self.params():
+            param.to_cpu()
+        self._set_gpu(False)
+
+    def to_gpu(self):
+        for param in self.params():
+            param.to_gpu()
+        self._set_gpu(True)
+
+    def _set_gpu(self, flag):
+        """Remember the device, for parameters that are created or loaded later."""
+        object.__setattr__(self, '_gpu', flag)
+        for name in self.__dict__.get('_params', {}):
+            obj = self.__dict__[name]
+            if isinstance(obj, Layer):
+                obj._set_gpu(flag)
+
+    def _flatten_params(self, params_dict, parent_key=''):
+        """Fill ``params_dict`` with {path: Parameter} (the original's helper)."""
+        prefix = parent_key + '/' if parent_key else ''
+        for key, param in self.named_params(prefix):
+            params_dict[key] = param
+
+    # ---- state dicts --------------------------------------------------------
+    def state_dict(self):
+        """{path: copy of the parameter's array}, on the parameter's device.
+
+        Raises ValueError if a parameter is not initialised yet (run a forward pass first).
+        """
+        named = list(self.named_params())
+        _check_initialised(self, named)
+        return {key: param.data.copy() for key, param in named}
+
+    def load_state_dict(self, state, strict=True):
+        """Copy the arrays of ``state`` ({path: array}) into the parameters.
+
+        Each array goes to its parameter's current device and dtype. A parameter
+        not initialised yet (a lazy layer that has not run) takes the array as it
+        is, which is how a freshly built model is loaded before its first forward.
+        Missing or unexpected keys (unless ``strict=False``) and shape mismatches
+        raise CheckpointError listing all of them, and then nothing is changed.
+        """
+        named = dict(self.named_params())
+        missing = [k for k in named if k not in state]
+        unexpected = [k for k in state if k not in named]
+        mismatched = []
+        for key, param in named.items():
+            if key in state and param.data is not None:
+                shape = tuple(np.shape(state[key]))
+                if shape != param.data.shape:
+                    mismatched.append(f'{key}: checkpoint {shape}, model {param.data.shape}')
+        problems = []
+        if strict and missing:
+            problems.append('missing keys: ' + ', '.join(missing))
+        if strict and unexpected:
+            problems.append('unexpected keys: ' + ', '.join(unexpected))
+        if mismatched:
+            problems.append('shape mismatches: ' + '; '.join(mismatched))
+        if problems:
+            raise CheckpointError(f'cannot load the weights into {type(self).__name__}: '
+                                  + '. '.join(problems))
+        on_gpu = getattr(self, '_gpu', False)
+        for key, param in named.items():
+            if key in state:
+                param.data = _placed(state[key], param.data, on_gpu)
+
+    # ---- files --------------------------------------------------------------
+    def save_weights(self, path):
+        """Save every parameter to the ``.npz`` file ``path`` (``.npz`` is appended if missing).
+
+        The file is written under a temporary name and renamed, so an interrupted save
+        leaves the previous file intact. The model stays on its device.
+        """
+        named = list(self.named_params())
+        _check_initialised(self, named)
+        arrays = {key: cuda.as_numpy(param.data) for key, param in named}
+        path = _npz_path(path)
+        with utils.atomic_write(path) as tmp:
+            with open(tmp, 'wb') as f:
+                np.savez_compressed(f, **arrays)
+        return path
+
+    def load_weights(self, path, strict=True):
+        """Load a file written by ``save_weights`` (``'model'`` finds ``model.npz`` too)."""
+        path = os.fspath(path)
+        if not os.path.exists(path) and os.path.exists(_npz_path(path)):
+            path = _npz_path(path)
+        with np.load(path, allow_pickle=False) as npz:
+            state = {key: npz[key] for key in npz.files}
+        self.load_state_dict(state, strict=strict)
+
+
+def _ref(x):
+    """A weak reference to ``x`` when it supports one; otherwise a callable returning ``x``."""
+    try:
+        return weakref.ref(x)
+    except TypeError:
+        return lambda: x
+
+
+def _npz_path(path):
+    path = os.fspath(path)
+    return path if path.endswith('.npz') else path + '.npz'
+
+
+def _check_initialised(layer, named):
+    empty = [key for key, param in named if param.data is None]
+    if empty:
+        raise ValueError(f'{type(layer).__name__} has parameters that are not initialised yet: '
+                         f'{", ".join(empty)}. Their shapes are inferred at the first forward pass: '
+                         'call the model on an input first (or give in_size / in_channels).')
+
+
+def _placed(array, current, on_gpu):
+    """``array`` on the device (and in the dtype) of ``current``, the parameter's present data."""
+    if current is None:
+        return cuda.as_cupy(array) if on_gpu else cuda.as_numpy(array).copy()
+    if cuda.is_cupy_array(current):
+        return cuda.as_cupy(array).astype(current.dtype, copy=False)
+    return np.array(cuda.as_numpy(array), dtype=current.dtype)
+
+
+# =============================================================================
+# Linear, convolution and deconvolution
+# =============================================================================
+class Linear(Layer):
+    """y = x W + b, with W of shape (in_size, out_size); in_size is inferred from x if None."""
+
+    def __init__(self, out_size, nobias=False, dtype=np.float32, in_size=None, init=None):
+        super().__init__()
+        self.in_size = in_size
+        self.out_size = out_size
+        self.dtype = dtype
+        self.init = init
+
+        self.W = Parameter(None, name='W')
+        if self.in_size is not None:
+            self._init_W()
+
+        if nobias:
+            self.b = None
+        else:
+            self.b = Parameter(np.zeros(out_size, dtype=dtype), name='b')
+
+    def _init_W(self, xp=np):
+        I, O = self.in_size, self.out_size
+        self.W.data = initializers.initialize(self.init, (I, O), I, O, self.dtype, xp)
+
+    def forward(self, x):
+        if self.W.data is None:
+            self.in_size = x.shape[-1]
+            self._init_W(cuda.get_array_module(x))
+        return F.linear(x, self.W, self.b)
+
+
+class Conv2d(Layer):
+    """2-D convolution with W of shape (OC, C, KH, KW); C is inferred from x if None."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, pad=0, nobias=False,
+                 dtype=np.float32, in_channels=None, init=None):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.pad = pad
+        self.dtype = dtype
+        self.init = init
+
+        self.W = Parameter(None, name='W')
+        if in_channels is not None:
+            self._init_W()
+
+        if nobias:
+            self.b = None
+        else:
+            self.b = Parameter(np.zeros(out_channels, dtype=dtype), name='b')
+
+    def _weight_shape(self):
+        KH, KW = utils.pair(self.kernel_size)
+        return (self.out_channels, self.in_channels, KH, KW)
+
+    def _init_W(self, xp=np):
+        C, OC = self.in_channels, self.out_channels
+        KH, KW = utils.pair(self.kernel_size)
+        self.W.data = initializers.initialize(self.init, self._weight_shape(), C * KH * KW,
+                                              OC * KH * KW, self.dtype, xp)
+
+    def forward(self, x):
+        if self.W.data is None:
+            self.in_channels = x.shape[1]
+            self._init_W(cuda.get_array_module(x))
+        return F.conv2d(x, self.W, self.b, self.stride, self.pad)
+
+
+class Deconv2d(Conv2d):
+    """Transposed 2-D convolution with W of shape (C, OC, KH, KW), as the original."""
+
+    def _weight_shape(self):
+        KH, KW = utils.pair(self.kernel_size)
+        return (self.in_channels, self.out_channels, KH, KW)
+
+    def forward(self, x):
+        if self.W.data is None:
+            self.in_channels = x.shape[1]
+            self._init_W(cuda.get_array_module(x))
+        return F.deconv2d(x, self.W, self.b, self.stride, self.pad)
+
+
+# =============================================================================
+# Recurrent layers
+# =============================================================================
+class RNN(Layer):
+    """h = tanh(x W_x + b + h W_h); the state persists across calls until ``reset_state()``."""
+
+    def __init__(self, hidden_size, in_size=None):
+        super().__init__()
+        self.x2h = Linear(hidden_size, in_size=in_size)
+        # h2h reads h, so its input size is hidden_size (the original used in_size: bug #18).
+        # Left lazy when in_size is None, which keeps the original's order of random draws.
+        self.h2h = Linear(hidden_size, in_size=None if in_size is None else hidden_size,
+                          nobias=True)
+        self.h = None
+
+    def reset_state(self):
+        self.h = None
+
+    def forward(self, x):
+        if self.h is None:
+            h_new = F.tanh(self.x2h(x))
+        else:
+            h_new = F.tanh(self.x2h(x) + self.h2h(self.h))
+        self.h = h_new
+        return h_new
+
+
+class LSTM(Layer):
+    """Long short-term memory with forget (f), input (i) and output (o) gates and update u."""
+
+    def __init__(self, hidden_size, in_size=None):
+        super().__init__()
+        H, I = hidden_size, in_size
+        self.x2f = Linear(H, in_size=I)
+        self.x2i = Linear(H, in_size=I)
+        self.x2o = Linear(H, in_size=I)
+        self.x2u = Linear(H, in_size=I)
+        self.h2f = Linear(H, in_size=H, nobias=True)
+        self.h2i = Linear(H, in_size=H, nobias=True)
+        self.h2o = Linear(H, in_size=H, nobias=True)
+        self.h2u = Linear(H, in_size=H, nobias=True)
+        self.reset_state()
+
+    def reset_state(self):
+        self.h = None
+        self.c = None
+
+    def forward(self, x):
+        if self.h is None:
+            f = F.sigmoid(self.x2f(x))
+            i = F.sigmoid(self.x2i(x))
+            o = F.sigmoid(self.x2o(x))
+            u = F.tanh(self.x2u(x))
+        else:
+            f = F.sigmoid(self.x2f(x) + self.h2f(self.h))
+            i = F.sigmoid(self.x2i(x) + self.h2i(self.h))
+            o = F.sigmoid(self.x2o(x) + self.h2o(self.h))
+            u = F.tanh(self.x2u(x) + self.h2u(self.h))
+
+        if self.c is None:
+            c_new = i * u
+        else:
+            c_new = (f * self.c) + (i * u)
+        h_new = o * F.tanh(c_new)
+
+        self.h, self.c = h_new, c_new
+        return h_new
+
+
+class GRU(Layer):
+    """Gated recurrent unit: update gate z, reset gate r; h = (1 - z) u + z h_prev."""
+
+    def __init__(self, hidden_size, in_size=None):
+        super().__init__()
+        H, I = hidden_size, in_size
+        self.x2z = Linear(H, in_size=I)
+        self.x2r = Linear(H, in_size=I)
+        self.x2u = Linear(H, in_size=I)
+        self.h2z = Linear(H, in_size=H, nobias=True)
+        self.h2r = Linear(H, in_size=H, nobias=True)
+        self.h2u = Linear(H, in_size=H, nobias=True)
+        self.reset_state()
+
+    def reset_state(self):
+        self.h = None
+
+    def forward(self, x):
+        if self.h is None:      # h_prev = 0
+            z = F.sigmoid(self.x2z(x))
+            u = F.tanh(self.x2u(x))
+            h_new = (1 - z) * u
+        else:
+            z = F.sigmoid(self.x2z(x) + self.h2z(self.h))
+            r = F.sigmoid(self.x2r(x) + self.h2r(self.h))
+            u = F.tanh(self.x2u(x) + self.h2u(r * self.h))
+            h_new = (1 - z) * u + z * self.h
+        self.h = h_new
+        return h_new
+
+
+# =============================================================================
+# Embedding, normalisation and dropout
+# =============================================================================
+class EmbedID(Layer):
+    """Row lookup ``W[x]`` for integer ids x; W is randn(in_size, out_size) (float64 as the original)."""
+
+    def __init__(self, in_size, out_size, dtype=None):
+        super().__init__()
+        W = np.random.randn(in_size, out_size)
+        self.W = Parameter(W if dtype is None else W.astype(dtype), name='W')
+
+    def forward(self, x):
+        return self.W[x]
+
+
+class BatchNorm(Layer):
+    """Batch normalisation over axis 0 (per channel for (N, C, H, W) inputs).
+
+    ``gamma`` and ``beta`` are trained; ``avg_mean`` and ``avg_var`` are the running
+    statistics used in ``test_mode``. They are Parameters only so that checkpoints
+    store them: they never receive gradients, so optimizers leave them alone.
+    """
+
+    def __init__(self, decay=0.9, eps=2e-5):
+        super().__init__()
+        self.decay = decay
+        self.eps = eps
+        self.avg_mean = Parameter(None, name='avg_mean')
+        self.avg_var = Parameter(None, name='avg_var')
+        self.gamma = Parameter(None, name='gamma')
+        self.beta = Parameter(None, name='beta')
+
+    def _init_params(self, x):
+        xp = cuda.get_array_module(x)
+        D = x.shape[1]
+        if self.avg_mean.data is None:
+            self.avg_mean.data = xp.zeros(D, dtype=x.dtype)
+        if self.avg_var.data is None:
+            self.avg_var.data = xp.ones(D, dtype=x.dtype)
+        if self.gamma.data is None:
+            self.gamma.data = xp.ones(D, dtype=x.dtype)
+        if self.beta.data is None:
+            self.beta.data = xp.zeros(D, dtype=x.dtype)
+
+    def forward(self, x):
+        if self.avg_mean.data is None or self.gamma.data is None:
+            self._init_params(x)
+        return F.batch_norm(x, self.gamma, self.beta, self.avg_mean.data, self.avg_var.data,
+                            decay=self.decay, eps=self.eps)
+
+
+class LayerNorm(Layer):
+    """Normalise over the last axis, then scale by ``gamma`` and shift by ``beta`` (both of that size)."""
+
+    def __init__(self, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.gamma = Parameter(None, name='gamma')
+        self.beta = Parameter(None, name='beta')
+
+    def forward(self, x):
+        if self.gamma.data is None:
+            xp = cuda.get_array_module(x)
+            D = x.shape[-1]
+            dtype = x.dtype if x.dtype.kind == 'f' else np.float32
+            self.gamma.data = xp.ones(D, dtype=dtype)
+            self.beta.data = xp.zeros(D, dtype=dtype)
+        mu = F.mean(x, axis=-1, keepdims=True)
+        xc = x - mu
+        var = F.mean(xc * xc, axis=-1, keepdims=True)
+        return xc / (var + self.eps) ** 0.5 * self.gamma + self.beta
+
+
+class Dropout(Layer):
+    """``F.dropout`` as a layer: active in training, the identity in ``test_mode``."""
+
+    def __init__(self, dropout_ratio=0.5):
+        super().__init__()
+        self.dropout_ratio = dropout_ratio
+
+    def forward(self, x):
+        return F.dropout(x, self.dropout_ratio)
+

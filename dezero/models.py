@@ -1,0 +1,316 @@
+"""Models: ``Model`` (a Layer that can draw itself), ``Sequential``, ``MLP`` and the image networks
+VGG16, ResNet-50/101/152 and SqueezeNet.
+
+Pretrained weights are fetched with ``utils.get_file`` from the original DeZero's release
+files, once, into the download folder (``DEZERO_HOME``); afterwards they load offline.
+"""
+import numpy as np
+
+from dezero import utils
+from dezero.layers import Layer
+import dezero.functions as F
+import dezero.layers as L
+
+
+class Model(Layer):
+    def plot(self, *inputs, to_file='model.png'):
+        """Run ``forward(*inputs)`` and draw its computation graph (with shapes) into ``to_file``."""
+        y = self.forward(*inputs)
+        return utils.plot_dot_graph(y, verbose=True, to_file=to_file)
+
+
+class Sequential(Model):
+    """Apply ``layers`` in order; plain functions (``F.relu``, lambdas) may be mixed in."""
+
+    def __init__(self, *layers):
+        super().__init__()
+        self.layers = []
+        for i, layer in enumerate(layers):
+            setattr(self, 'l' + str(i), layer)
+            self.layers.append(layer)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class MLP(Model):
+    """Fully connected layers ``l0, l1, ...`` of the given output sizes, ``activation`` between them.
+
+    The last layer has no activation: it returns the raw scores (logits).
+    """
+
+    def __init__(self, fc_output_sizes, activation=F.sigmoid):
+        super().__init__()
+        self.activation = activation
+        self.layers = []
+
+        for i, out_size in enumerate(fc_output_sizes):
+            layer = L.Linear(out_size)
+            setattr(self, 'l' + str(i), layer)
+            self.layers.append(layer)
+
+    def forward(self, x):
+        for layer in self.layers[:-1]:
+            x = self.activation(layer(x))
+        return self.layers[-1](x)
+
+
+# =============================================================================
+# VGG16
+# =============================================================================
+class VGG16(Model):
+    """VGG-16 (Simonyan and Zisserman) for 224x224 images; 1000 ImageNet scores.
+
+    Dropout is active in its forward: run inference inside ``dezero.test_mode()``.
+    """
+    WEIGHTS_PATH = 'https://github.com/koki0702/dezero-models/releases/download/v0.1/vgg16.npz'
+
+    def __init__(self, pretrained=False):
+        super().__init__()
+        self.conv1_1 = L.Conv2d(64, kernel_size=3, stride=1, pad=1)
+        self.conv1_2 = L.Conv2d(64, kernel_size=3, stride=1, pad=1)
+        self.conv2_1 = L.Conv2d(128, kernel_size=3, stride=1, pad=1)
+        self.conv2_2 = L.Conv2d(128, kernel_size=3, stride=1, pad=1)
+        self.conv3_1 = L.Conv2d(256, kernel_size=3, stride=1, pad=1)
+        self.conv3_2 = L.Conv2d(256, kernel_size=3, stride=1, pad=1)
+        self.conv3_3 = L.Conv2d(256, kernel_size=3, stride=1, pad=1)
+        self.conv4_1 = L.Conv2d(512, kernel_size=3, stride=1, pad=1)
+        self.conv4_2 = L.Conv2d(512, kernel_size=3, stride=1, pad=1)
+        self.conv4_3 = L.Conv2d(512, kernel_size=3, stride=1, pad=1)
+        self.conv5_1 = L.Conv2d(512, kernel_size=3, stride=1, pad=1)
+        self.conv5_2 = L.Conv2d(512, kernel_size=3, stride=1, pad=1)
+        self.conv5_3 = L.Conv2d(512, kernel_size=3, stride=1, pad=1)
+        self.fc6 = L.Linear(4096)
+        self.fc7 = L.Linear(4096)
+        self.fc8 = L.Linear(1000)
+
+        if pretrained:
+            weights_path = utils.get_file(VGG16.WEIGHTS_PATH)
+            self.load_weights(weights_path)
+
+    def forward(self, x):
+        x = F.relu(self.conv1_1(x))
+        x = F.relu(self.conv1_2(x))
+        x = F.pooling(x, 2, 2)
+        x = F.relu(self.conv2_1(x))
+        x = F.relu(self.conv2_2(x))
+        x = F.pooling(x, 2, 2)
+        x = F.relu(self.conv3_1(x))
+        x = F.relu(self.conv3_2(x))
+        x = F.relu(self.conv3_3(x))
+        x = F.pooling(x, 2, 2)
+        x = F.relu(self.conv4_1(x))
+        x = F.relu(self.conv4_2(x))
+        x = F.relu(self.conv4_3(x))
+        x = F.pooling(x, 2, 2)
+        x = F.relu(self.conv5_1(x))
+        x = F.relu(self.conv5_2(x))
+        x = F.relu(self.conv5_3(x))
+        x = F.pooling(x, 2, 2)
+        x = F.reshape(x, (x.shape[0], -1))
+        x = F.dropout(F.relu(self.fc6(x)))
+        x = F.dropout(F.relu(self.fc7(x)))
+        x = self.fc8(x)
+        return x
+
+    @staticmethod
+    def preprocess(image, size=(224, 224), dtype=np.float32):
+        """A PIL image to the network's input: RGB, resized, BGR, mean-subtracted, CHW (no batch axis)."""
+        image = image.convert('RGB')
+        if size:
+            image = image.resize(size)
+        image = np.asarray(image, dtype=dtype)
+        image = image[:, :, ::-1]
+        image = image - np.array([103.939, 116.779, 123.68], dtype=dtype)
+        image = image.transpose((2, 0, 1))
+        return image
+
+
+# =============================================================================
+# ResNet
+# =============================================================================
+class ResNet(Model):
+    """ResNet (He et al.) with bottleneck blocks; ``n_layers`` is 50, 101 or 152; 1000 scores."""
+    WEIGHTS_PATH = 'https://github.com/koki0702/dezero-models/releases/download/v0.1/resnet{}.npz'
+
+    def __init__(self, n_layers=152, pretrained=False):
+        super().__init__()
+
+        if n_layers == 50:
+            block = [3, 4, 6, 3]
+        elif n_layers == 101:
+            block = [3, 4, 23, 3]
+        elif n_layers == 152:
+            block = [3, 8, 36, 3]
+        else:
+            raise ValueError('The n_layers argument should be either 50, 101, or 152, '
+                             'but {} was given.'.format(n_layers))
+
+        self.conv1 = L.Conv2d(64, 7, 2, 3)
+        self.bn1 = L.BatchNorm()
+        self.res2 = BuildingBlock(block[0], 64, 64, 256, 1)
+        self.res3 = BuildingBlock(block[1], 256, 128, 512, 2)
+        self.res4 = BuildingBlock(block[2], 512, 256, 1024, 2)
+        self.res5 = BuildingBlock(block[3], 1024, 512, 2048, 2)
+        self.fc6 = L.Linear(1000)
+
+        if pretrained:
+            weights_path = utils.get_file(ResNet.WEIGHTS_PATH.format(n_layers))
+            self.load_weights(weights_path)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.pooling(x, kernel_size=3, stride=2)
+        x = self.res2(x)
+        x = self.res3(x)
+        x = self.res4(x)
+        x = self.res5(x)
+        x = _global_average_pooling_2d(x)
+        x = self.fc6(x)
+        return x
+
+
+class ResNet152(ResNet):
+    def __init__(self, pretrained=False):
+        super().__init__(152, pretrained)
+
+
+class ResNet101(ResNet):
+    def __init__(self, pretrained=False):
+        super().__init__(101, pretrained)
+
+
+class ResNet50(ResNet):
+    def __init__(self, pretrained=False):
+        super().__init__(50, pretrained)
+
+
+def _global_average_pooling_2d(x):
+    N, C, H, W = x.shape
+    h = F.average_pooling(x, (H, W), stride=1)
+    h = F.reshape(h, (N, C))
+    return h
+
+
+class BuildingBlock(Layer):
+    """One ``BottleneckA`` (named ``a``) followed by ``n_layers - 1`` ``BottleneckB`` (``b1, b2, ...``)."""
+
+    def __init__(self, n_layers=None, in_channels=None, mid_channels=None, out_channels=None,
+                 stride=None, downsample_fb=None):
+        super().__init__()
+
+        self.a = BottleneckA(in_channels, mid_channels, out_channels, stride, downsample_fb)
+        self._forward = ['a']
+        for i in range(n_layers - 1):
+            name = 'b{}'.format(i + 1)
+            bottleneck = BottleneckB(out_channels, mid_channels, downsample_fb)
+            setattr(self, name, bottleneck)
+            self._forward.append(name)
+
+    def forward(self, x):
+        for name in self._forward:
+            x = getattr(self, name)(x)
+        return x
+
+
+class BottleneckA(Layer):
+    """A bottleneck that changes the channel count and may downsample: a 1x1 projection shortcut.
+
+    ``downsample_fb`` puts the stride on the 3x3 convolution (Facebook) instead of the
+    first 1x1 (MSRA). ``in_channels`` is unused: the convolutions infer it.
+    """
+
+    def __init__(self, in_channels, mid_channels, out_channels, stride=2, downsample_fb=False):
+        super().__init__()
+        stride_1x1, stride_3x3 = (1, stride) if downsample_fb else (stride, 1)
+
+        self.conv1 = L.Conv2d(mid_channels, 1, stride_1x1, 0, nobias=True)
+        self.bn1 = L.BatchNorm()
+        self.conv2 = L.Conv2d(mid_channels, 3, stride_3x3, 1, nobias=True)
+        self.bn2 = L.BatchNorm()
+        self.conv3 = L.Conv2d(out_channels, 1, 1, 0, nobias=True)
+        self.bn3 = L.BatchNorm()
+        self.conv4 = L.Conv2d(out_channels, 1, stride, 0, nobias=True)
+        self.bn4 = L.BatchNorm()
+
+    def forward(self, x):
+        h1 = F.relu(self.bn1(self.conv1(x)))
+        h1 = F.relu(self.bn2(self.conv2(h1)))
+        h1 = self.bn3(self.conv3(h1))
+        h2 = self.bn4(self.conv4(x))
+        return F.relu(h1 + h2)
+
+
+class BottleneckB(Layer):
+    """A bottleneck that keeps the shape: identity shortcut."""
+
+    def __init__(self, in_channels, mid_channels, downsample_fb=False):
+        super().__init__()
+
+        self.conv1 = L.Conv2d(mid_channels, 1, 1, 0, nobias=True)
+        self.bn1 = L.BatchNorm()
+        self.conv2 = L.Conv2d(mid_channels, 3, 1, 1, nobias=True)
+        self.bn2 = L.BatchNorm()
+        self.conv3 = L.Conv2d(in_channels, 1, 1, 0, nobias=True)
+        self.bn3 = L.BatchNorm()
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        h = F.relu(self.bn2(self.conv2(h)))
+        h = self.bn3(self.conv3(h))
+        return F.relu(h + x)
+
+
+# =============================================================================
+# SqueezeNet
+# =============================================================================
+class Fire(Layer):
+    """SqueezeNet's module: a 1x1 squeeze, then 1x1 and 3x3 expands concatenated on the channels."""
+
+    def __init__(self, squeeze, expand1x1, expand3x3):
+        super().__init__()
+        self.squeeze = L.Conv2d(squeeze, 1)
+        self.expand1x1 = L.Conv2d(expand1x1, 1)
+        self.expand3x3 = L.Conv2d(expand3x3, 3, pad=1)
+
+    def forward(self, x):
+        x = F.relu(self.squeeze(x))
+        return F.concat([F.relu(self.expand1x1(x)), F.relu(self.expand3x3(x))], axis=1)
+
+
+class SqueezeNet(Model):
+    """SqueezeNet 1.1 (Iandola et al.): AlexNet-level accuracy with 1.2 M parameters.
+
+    ``n_classes`` scores per image (1000 by default). Dropout before the classifier is
+    active in training, as in VGG16. No pretrained weights exist for it in the original.
+    """
+
+    def __init__(self, pretrained=False, n_classes=1000):
+        super().__init__()
+        if pretrained:
+            raise ValueError('SqueezeNet has no pretrained weights to download: the original DeZero '
+                             'never published any. Train it, or load your own with load_weights().')
+        self.conv1 = L.Conv2d(64, 3, stride=2)
+        self.fire2 = Fire(16, 64, 64)
+        self.fire3 = Fire(16, 64, 64)
+        self.fire4 = Fire(32, 128, 128)
+        self.fire5 = Fire(32, 128, 128)
+        self.fire6 = Fire(48, 192, 192)
+        self.fire7 = Fire(48, 192, 192)
+        self.fire8 = Fire(64, 256, 256)
+        self.fire9 = Fire(64, 256, 256)
+        self.conv10 = L.Conv2d(n_classes, 1)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.pooling(x, 3, stride=2)
+        x = self.fire3(self.fire2(x))
+        x = F.pooling(x, 3, stride=2)
+        x = self.fire5(self.fire4(x))
+        x = F.pooling(x, 3, stride=2)
+        x = self.fire9(self.fire8(self.fire7(self.fire6(x))))
+        x = F.dropout(x, 0.5)
+        x = F.relu(self.conv10(x))
+        return _global_average_pooling_2d(x)

@@ -1,0 +1,521 @@
+"""Optimizers, their hooks and learning-rate schedules.
+
+``optimizer = SGD(lr).setup(model)``; after ``loss.backward()``, ``optimizer.update()``
+updates every parameter that has a gradient, in place (a float32 parameter stays
+float32). Hooks (``add_hook``) see the list of those parameters first and may edit
+their gradients. ``state_dict()`` / ``load_state_dict()`` (or ``save_state`` /
+``load_state`` for a file) let training resume exactly where it stopped.
+
+>>> from dezero import optimizers
+>>> optimizer = optimizers.SGD(lr=1.0)
+>>> scheduler = optimizers.StepLR(optimizer, step_size=2, gamma=0.5)
+>>> for epoch in range(5):
+...     print(epoch, optimizer.lr)        # train one epoch here, then:
+...     scheduler.step()
+0 1.0
+1 1.0
+2 0.5
+3 0.5
+4 0.25
+"""
+import math
+import os
+
+import numpy as np
+
+from dezero import cuda, utils
+from dezero.core import Parameter, Variable
+
+
+# =============================================================================
+# Optimizer (base class)
+# =============================================================================
+class Optimizer:
+    """Base class: subclasses define ``update_one(param)``.
+
+    Per-parameter state lives in the dicts named in ``_state_names`` (keyed by
+    ``id(param)``, as in the original); ``_hyperparams`` are the numbers saved by
+    ``state_dict``; ``_lr_name`` is the attribute that schedulers drive.
+    """
+    _state_names = ()
+    _hyperparams = ('lr',)
+    _lr_name = 'lr'
+
+    def __init__(self):
+        self.target = None
+        self.hooks = []
+
+    def setup(self, target):
+        """Optimise the parameters of ``target`` (a Layer or Model); returns self for chaining."""
+        self.target = target
+        return self
+
+    def _params(self):
+        if self.target is None:
+            raise RuntimeError(f'{type(self).__name__}: call setup(model) before update()')
+        return list(self.target.params())
+
+    def update(self):
+        """Run the hooks, then update each parameter that has a gradient (and still has one after the hooks)."""
+        params, seen, grads = [], set(), set()
+        for p in self._params():
+            if p.grad is None or id(p) in seen:
+                continue
+            seen.add(id(p))
+            if id(p.grad.data) in grads:
+                # One gradient array for two parameters: give each its own, or the
+                # in-place hooks and updates would apply to it twice.
+                p.grad = Variable(p.grad.data.copy())
+            grads.add(id(p.grad.data))
+            params.append(p)
+
+        for f in self.hooks:
+            f(params)
+
+        for param in params:
+            if param.grad is not None:      # FreezeParam clears gradients
+                self.update_one(param)
+
+    def update_one(self, param):
+        raise NotImplementedError()
+
+    def add_hook(self, f):
+        self.hooks.append(f)
+
+    # ---- learning rate ------------------------------------------------------
+    @property
+    def base_lr(self):
+        """The learning rate a scheduler drives (``lr``, or ``alpha`` for Adam and AdamW)."""
+        if self._lr_name is None:
+            raise TypeError(f'{type(self).__name__} has no learning rate to schedule')
+        return getattr(self, self._lr_name)
+
+    @base_lr.setter
+    def base_lr(self, value):
+        if self._lr_name is None:
+            raise TypeError(f'{type(self).__name__} has no learning rate to schedule')
+        setattr(self, self._lr_name, value)
+
+    # ---- state --------------------------------------------------------------
+    def _param_names(self):
+        """{id(param): name}: the model's paths (``l0/W``), or positions for other targets."""
+        names = {}
+        if hasattr(self.target, 'named_params'):
+            items = self.target.named_params()
+        else:
+            items = ((f'p{i}', p) for i, p in enumerate(self.target.params()))
+        for name, p in items:
+            names.setdefault(id(p), name)
+        return names
+
+    def state_dict(self):
+        """A flat dict of NumPy arrays: the hyperparameters, counters and per-parameter state.
+
+        Keys are ``lr`` (each hyperparameter), ``t`` (Adam's counter) and
+        ``<state>/<parameter path>`` such as ``vs/l0/W``; ``np.savez`` can store it as is.
+        """
+        state = {name: np.asarray(getattr(self, name)) for name in self._hyperparams}
+        if hasattr(self, 't'):
+            state['t'] = np.asarray(self.t)
+        if self._state_names:
+            names = self._param_names()
+            for sname in self._state_names:
+                for key, array in getattr(self, sname).items():
+                    if key in names:
+                        state[f'{sname}/{names[key]}'] = cuda.as_numpy(array).copy()
+        return state
+
+    def load_state_dict(self, state):
+        """Restore what ``state_dict`` returned; call after ``setup(model)`` on a model of the same structure.
+
+        Arrays go to the device of their parameter. Unknown parameter paths raise KeyError.
+        """
+        if self.target is None and any('/' in k for k in state):
+            raise RuntimeError(f'{type(self).__name__}: call setup(model) before load_state_dict()')
+        for name in self._hyperparams:
+            if name in state:
+                setattr(self, name, _python_number(state[name]))
+        if 't' in state:
+            self.t = int(state['t'])
+        if not self._state_names:
+            return
+        params = {}
+        if self.target is not None:
+            by_id = {id(p): p for p in self.target.params()}
+            params = {name: by_id[i] for i, name in self._param_names().items()}
+        unknown = [k for k in state if '/' in k and k.split('/', 1)[1] not in params]
+        if unknown:
+            raise KeyError(f'{type(self).__name__}: the optimizer state has entries for parameters the '
+                           f'model does not have: {", ".join(unknown)}')
+        for sname in self._state_names:
+            table = getattr(self, sname)
+            table.clear()
+        for key, array in state.items():
+            if '/' not in key:
+                continue
+            sname, pname = key.split('/', 1)
+            if sname not in self._state_names:
+                raise KeyError(f'{type(self).__name__} has no state named {sname!r}')
+            p = params[pname]
+            array = np.array(array)
+            getattr(self, sname)[id(p)] = cuda.as_cupy(array) if cuda.is_cupy_array(p.data) else array
+
+    def save_state(self, path):
+        """Save ``state_dict()`` to the ``.npz`` file ``path``, atomically."""
+        path = os.fspath(path)
+        if not path.endswith('.npz'):
+            path += '.npz'
+        with utils.atomic_write(path) as tmp:
+            with open(tmp, 'wb') as f:
+                np.savez(f, **self.state_dict())
+        return path
+
+    def load_state(self, path):
+        """Load a file written by ``save_state``."""
+        path = os.fspath(path)
+        if not os.path.exists(path) and os.path.exists(path + '.npz'):
+            path += '.npz'
+        with np.load(path, allow_pickle=False) as npz:
+            self.load_state_dict({k: npz[k] for k in npz.files})
+
+
+def _python_number(a):
+    a = np.asarray(a)
+    return a.item() if a.ndim == 0 else a
+
+
+def _slot(table, param):
+    """The state array of ``param`` in ``table``, created as zeros on first use."""
+    key = id(param)
+    if key not in table:
+        table[key] = cuda.get_array_module(param.data).zeros_like(param.data)
+    return table[key]
+
+
+# =============================================================================
+# Hooks: called with the list of parameters about to be updated
+# =============================================================================
+class WeightDecay:
+    """Add ``rate * W`` to each gradient: the same as adding (rate / 2) * sum(W^2) to the loss."""
+
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, params):
+        for param in params:
+            if param.grad is not None:
+                param.grad.data += self.rate * param.data
+
+
+class ClipGrad:
+    """Scale all gradients together so that their global L2 norm is at most ``max_norm``."""
+
+    def __init__(self, max_norm):
+        self.max_norm = max_norm
+
+    def __call__(self, params):
+        grads = [p.grad.data for p in params if p.grad is not None]
+        total_norm = math.sqrt(sum(float((g * g).sum()) for g in grads))
+        rate = self.max_norm / (total_norm + 1e-6)
+        if rate < 1:
+            for g in grads:
+                g *= rate
+
+
+class FreezeParam:
+    """Keep the given layers' (or parameters') weights fixed: their gradients are dropped before the update."""
+
+    def __init__(self, *layers):
+        self.freeze_params = []
+        for layer in layers:
+            if isinstance(layer, Parameter):
+                self.freeze_params.append(layer)
+            else:
+                self.freeze_params.extend(layer.params())
+
+    def __call__(self, params):
+        for p in self.freeze_params:
+            p.grad = None
+
+
+# =============================================================================
+# Optimizers
+# =============================================================================
+class SGD(Optimizer):
+    """W -= lr * g."""
+
+    def __init__(self, lr=0.01):
+        super().__init__()
+        self.lr = lr
+
+    def update_one(self, param):
+        param.data -= self.lr * param.grad.data
+
+
+class MomentumSGD(Optimizer):
+    """v = momentum * v - lr * g;  W += v."""
+    _state_names = ('vs',)
+    _hyperparams = ('lr', 'momentum')
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        super().__init__()
+        self.lr = lr
+        self.momentum = momentum
+        self.vs = {}
+
+    def update_one(self, param):
+        v = _slot(self.vs, param)
+        v *= self.momentum
+        v -= self.lr * param.grad.data
+        param.data += v
+
+
+class Nesterov(MomentumSGD):
+    """Nesterov's accelerated gradient: v = momentum * v - lr * g;  W += momentum * v - lr * g.
+
+    The same update as the book's (vol. 1) ``Nesterov`` class, written in Sutskever's form.
+    """
+
+    def update_one(self, param):
+        v = _slot(self.vs, param)
+        g = param.grad.data
+        v *= self.momentum
+        v -= self.lr * g
+        param.data += self.momentum * v - self.lr * g
+
+
+class AdaGrad(Optimizer):
+    """h += g^2;  W -= lr * g / (sqrt(h) + eps)."""
+    _state_names = ('hs',)
+    _hyperparams = ('lr', 'eps')
+
+    def __init__(self, lr=0.001, eps=1e-8):
+        super().__init__()
+        self.lr = lr
+        self.eps = eps
+        self.hs = {}
+
+    def update_one(self, param):
+        xp = cuda.get_array_module(param.data)
+        h = _slot(self.hs, param)
+        grad = param.grad.data
+        h += grad * grad
+        param.data -= self.lr * grad / (xp.sqrt(h) + self.eps)
+
+
+class AdaDelta(Optimizer):
+    """AdaGrad with decaying averages and unit correction; it has no learning rate."""
+    _state_names = ('msg', 'msdx')
+    _hyperparams = ('rho', 'eps')
+    _lr_name = None
+
+    def __init__(self, rho=0.95, eps=1e-6):
+        super().__init__()
+        self.rho = rho
+        self.eps = eps
+        self.msg = {}
+        self.msdx = {}
+
+    def update_one(self, param):
+        xp = cuda.get_array_module(param.data)
+        msg = _slot(self.msg, param)
+        msdx = _slot(self.msdx, param)
+        rho, eps = self.rho, self.eps
+        grad = param.grad.data
+
+        msg *= rho
+        msg += (1 - rho) * grad * grad
+        dx = xp.sqrt((msdx + eps) / (msg + eps)) * grad
+        msdx *= rho
+        msdx += (1 - rho) * dx * dx
+        param.data -= dx
+
+
+class RMSProp(Optimizer):
+    """h = decay_rate * h + (1 - decay_rate) * g^2;  W -= lr * g / (sqrt(h) + eps) (the book's, vol. 1)."""
+    _state_names = ('hs',)
+    _hyperparams = ('lr', 'decay_rate', 'eps')
+
+    def __init__(self, lr=0.01, decay_rate=0.99, eps=1e-7):
+        super().__init__()
+        self.lr = lr
+        self.decay_rate = decay_rate
+        self.eps = eps
+        self.hs = {}
+
+    def update_one(self, param):
+        xp = cuda.get_array_module(param.data)
+        h = _slot(self.hs, param)
+        grad = param.grad.data
+        h *= self.decay_rate
+        h += (1 - self.decay_rate) * grad * grad
+        param.data -= self.lr * grad / (xp.sqrt(h) + self.eps)
+
+
+RMSprop = RMSProp
+
+
+class Adam(Optimizer):
+    """Adam as in the original (Chainer's form): the step size ``lr`` carries the bias correction.
+
+    m += (1 - beta1)(g - m);  v += (1 - beta2)(g^2 - v);  W -= lr * m / (sqrt(v) + eps), with
+    ``lr = alpha * sqrt(1 - beta2^t) / (1 - beta1^t)`` read-only; ``t`` counts ``update()`` calls.
+    Schedulers change ``alpha``.
+    """
+    _state_names = ('ms', 'vs')
+    _hyperparams = ('alpha', 'beta1', 'beta2', 'eps')
+    _lr_name = 'alpha'
+
+    def __init__(self, alpha=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__()
+        self.t = 0
+        self.alpha = alpha
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.ms = {}
+        self.vs = {}
+
+    def update(self, *args, **kwargs):
+        self.t += 1
+        super().update(*args, **kwargs)
+
+    @property
+    def lr(self):
+        fix1 = 1. - math.pow(self.beta1, self.t)
+        fix2 = 1. - math.pow(self.beta2, self.t)
+        return self.alpha * math.sqrt(fix2) / fix1
+
+    def update_one(self, param):
+        xp = cuda.get_array_module(param.data)
+        m = _slot(self.ms, param)
+        v = _slot(self.vs, param)
+        beta1, beta2, eps = self.beta1, self.beta2, self.eps
+        grad = param.grad.data
+
+        m += (1 - beta1) * (grad - m)
+        v += (1 - beta2) * (grad * grad - v)
+        param.data -= self.lr * m / (xp.sqrt(v) + eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: W -= alpha * weight_decay * W before each Adam step.
+
+    Unlike the ``WeightDecay`` hook, the decay does not pass through Adam's scaling.
+    """
+    _hyperparams = Adam._hyperparams + ('weight_decay',)
+
+    def __init__(self, alpha=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+        super().__init__(alpha, beta1, beta2, eps)
+        self.weight_decay = weight_decay
+
+    def update_one(self, param):
+        param.data -= (self.alpha * self.weight_decay) * param.data
+        super().update_one(param)
+
+
+# =============================================================================
+# Learning-rate schedules: call step() once per epoch (or per iteration)
+# =============================================================================
+class LRScheduler:
+    """Sets the optimizer's learning rate from the number of ``step()`` calls so far.
+
+    The rate the optimizer had when the first scheduler was attached is the base
+    (kept as ``optimizer.initial_lr``), so schedulers never compound. The rate for
+    step 0 is applied at construction.
+    """
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        if getattr(optimizer, 'initial_lr', None) is None:
+            optimizer.initial_lr = optimizer.base_lr
+        self.base = optimizer.initial_lr
+        self.last_epoch = 0
+        self._apply()
+
+    def lr_at(self, epoch):
+        raise NotImplementedError()
+
+    @property
+    def lr(self):
+        """The rate in force now."""
+        return self.lr_at(self.last_epoch)
+
+    def step(self):
+        self.last_epoch += 1
+        self._apply()
+
+    def _apply(self):
+        self.optimizer.base_lr = self.lr_at(self.last_epoch)
+
+    def state_dict(self):
+        return {'last_epoch': np.asarray(self.last_epoch), 'base': np.asarray(self.base)}
+
+    def load_state_dict(self, state):
+        self.last_epoch = int(state['last_epoch'])
+        self.base = float(state['base'])
+        self._apply()
+
+
+class StepLR(LRScheduler):
+    """Multiply the rate by ``gamma`` every ``step_size`` steps."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        if step_size < 1:
+            raise ValueError(f'StepLR: step_size must be >= 1, got {step_size}')
+        self.step_size = step_size
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch):
+        return self.base * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the rate by ``gamma`` at every step."""
+
+    def __init__(self, optimizer, gamma):
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch):
+        return self.base * self.gamma ** epoch
+
+
+class CosineAnnealingLR(LRScheduler):
+    """From the base rate down to ``eta_min`` along half a cosine over ``T_max`` steps; then ``eta_min``."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        if T_max < 1:
+            raise ValueError(f'CosineAnnealingLR: T_max must be >= 1, got {T_max}')
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch):
+        e = min(epoch, self.T_max)
+        return self.eta_min + (self.base - self.eta_min) * (1 + math.cos(math.pi * e / self.T_max)) / 2
+
+
+class LinearWarmup(LRScheduler):
+    """Rise linearly from ``start_factor * base`` to the base over ``warmup_steps`` steps.
+
+    Afterwards the rate is the base, or follows ``after`` (another scheduler on the same
+    optimizer, counted from the end of the warm-up); then call only this one's ``step()``.
+    """
+
+    def __init__(self, optimizer, warmup_steps, start_factor=0.1, after=None):
+        if warmup_steps < 1:
+            raise ValueError(f'LinearWarmup: warmup_steps must be >= 1, got {warmup_steps}')
+        self.warmup_steps = warmup_steps
+        self.start_factor = start_factor
+        self.after = after
+        super().__init__(optimizer)
+
+    def lr_at(self, epoch):
+        if epoch < self.warmup_steps:
+            f = self.start_factor + (1 - self.start_factor) * epoch / self.warmup_steps
+            return self.base * f
+        if self.after is not None:
+            return self.after.lr_at(epoch - self.warmup_steps)
+        return self.base

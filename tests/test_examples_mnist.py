@@ -1,0 +1,43 @@
+"""examples/mnist.py on the offline MNIST test split: it trains, saves, resumes, and reports."""
+import json
+import os
+import sys
+import urllib.request
+
+import pytest
+
+from dezero import utils
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_MNIST = os.path.join(ROOT, '..', 'shared', 'data', 'mnist')
+sys.path.insert(0, ROOT)
+from examples import mnist  # noqa: E402
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(SHARED_MNIST, 't10k-images-idx3-ubyte.gz')),
+                    reason=f'the MNIST test split is not in {os.path.normpath(SHARED_MNIST)} (CI provides it)')
+def test_quick_small_run_then_resume(tmp_path, capsys):
+    out = str(tmp_path)
+    first = mnist.main(['--quick', '--small', '--hidden', '100', '--root', SHARED_MNIST, '--out', out])
+    assert first['train_images'] == 8000 and first['test_images'] == 2000
+    assert first['test_accuracy'] >= 0.9
+    assert os.path.exists(os.path.join(out, 'mnist_mlp.npz'))
+    second = mnist.main(['--quick', '--small', '--hidden', '100', '--root', SHARED_MNIST, '--out', out,
+                         '--resume'])
+    assert 'resumed from' in capsys.readouterr().out
+    assert second['test_accuracy'] >= 0.9
+    assert json.loads((tmp_path / 'metrics.json').read_text())['model'] == 'mlp'
+
+
+def test_without_data_offline_the_error_says_where_to_put_the_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv('DEZERO_HOME', str(tmp_path))
+
+    def refuse(url, *args, **kwargs):
+        raise OSError('network disabled in tests')
+
+    monkeypatch.setattr(urllib.request, 'urlretrieve', refuse)
+    with pytest.raises(utils.DownloadError, match='t10k-images-idx3-ubyte.gz') as info:
+        mnist.main(['--quick', '--small', '--out', str(tmp_path / 'out')])
+    assert str(tmp_path) in str(info.value)
+    with pytest.raises(FileNotFoundError, match='t10k-labels-idx1-ubyte.gz'):
+        mnist.main(['--quick', '--small', '--root', str(tmp_path), '--out', str(tmp_path / 'out')])
