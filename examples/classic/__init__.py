@@ -1,0 +1,1 @@
+"""Book 1 (classic neural networks) examples."""

@@ -1,0 +1,1 @@
+"""Book 4 (reinforcement learning) examples."""
