@@ -52,7 +52,15 @@ class Config(metaclass=_ConfigMeta):
 
 @contextlib.contextmanager
 def using_config(name, value):
-    """Set ``Config.<name>`` to ``value`` inside a ``with`` block, restoring it afterwards."""
+    """Set ``Config.<name>`` to ``value`` inside a ``with`` block, restoring it afterwards.
+
+    Example:
+        >>> with using_config('enable_backprop', False):
+        ...     print(Config.enable_backprop)
+        False
+        >>> Config.enable_backprop
+        True
+    """
     old = getattr(Config, name)
     setattr(Config, name, value)
     try:
@@ -62,12 +70,30 @@ def using_config(name, value):
 
 
 def no_grad():
-    """Run without recording graphs (inference, or updates that must not be differentiated)."""
+    """Run without recording graphs (inference, or updates that must not be differentiated).
+
+    Example:
+        >>> x = Variable(np.array(2.0))
+        >>> with no_grad():
+        ...     y = x * 3
+        >>> y.creator is None
+        True
+    """
     return using_config('enable_backprop', False)
 
 
 def test_mode():
-    """Run dropout and batch norm in inference mode. Graphs are still recorded."""
+    """Run dropout and batch norm in inference mode. Graphs are still recorded.
+
+    Example:
+        >>> x = Variable(np.array(2.0))
+        >>> with test_mode():
+        ...     y = x * 3
+        ...     print(Config.train)
+        False
+        >>> y.creator is None
+        False
+    """
     return using_config('train', False)
 
 
@@ -79,6 +105,16 @@ class Variable:
 
     ``grad`` is a Variable (or None); ``creator`` is the Function that produced
     ``data`` (None for leaves); ``generation`` orders functions during backward.
+    The operators (``+ - * / ** @``, indexing) and the methods ``matmul``, ``dot``,
+    ``max`` and ``min`` are installed by ``setup_variable()`` on import.
+
+    Example:
+        >>> x = Variable(np.array([[1, 2, 3], [4, 5, 6]]), name='x')
+        >>> x.shape, len(x)
+        ((2, 3), 2)
+        >>> x
+        variable([[1 2 3]
+                  [4 5 6]])
     """
     __slots__ = ('data', 'name', 'grad', 'creator', 'generation', '__weakref__')
     __array_priority__ = 200   # ndarray <op> Variable defers to Variable's operator
@@ -138,6 +174,18 @@ class Variable:
         The seed is ``self.grad`` if set, else ones. Gradients of intermediate
         Variables are freed unless ``retain_grad``. With ``create_graph`` the
         gradients carry a graph of their own and can be differentiated again.
+
+        Example:
+            >>> x = Variable(np.array(3.0))
+            >>> y = x ** 2
+            >>> y.backward(create_graph=True)
+            >>> x.grad
+            variable(6.0)
+            >>> gx = x.grad
+            >>> x.cleargrad()
+            >>> gx.backward()
+            >>> x.grad
+            variable(2.0)
         """
         if self.grad is None:
             xp = cuda.get_array_module(self.data)
@@ -197,14 +245,24 @@ class Parameter(Variable):
 
 
 def as_array(x, array_module=np):
-    """Turn a scalar (Python or NumPy) into a 0-d array; leave arrays as they are."""
+    """Turn a scalar (Python or NumPy) into a 0-d array; leave arrays as they are.
+
+    Example:
+        >>> as_array(1.5).shape
+        ()
+    """
     if isinstance(x, (np.generic, int, float, complex)):
         return array_module.array(x)
     return x
 
 
 def as_variable(obj):
-    """Return ``obj`` if it is a Variable, else wrap it (scalars become 0-d arrays)."""
+    """Return ``obj`` if it is a Variable, else wrap it (scalars become 0-d arrays).
+
+    Example:
+        >>> as_variable(np.array([1.0, 2.0]))
+        variable([1. 2.])
+    """
     if isinstance(obj, Variable):
         return obj
     return Variable(as_array(obj))
@@ -245,6 +303,19 @@ class Function:
     ``backward`` receives one gradient Variable per output (None for an output
     that received none) and returns one per input (None for no gradient).
     An instance is used once: every call creates a new node.
+
+    Example:
+        >>> class Square(Function):
+        ...     def forward(self, x):
+        ...         return x ** 2
+        ...     def backward(self, gy):
+        ...         x, = self.inputs
+        ...         return 2 * x * gy
+        >>> x = Variable(np.array(3.0))
+        >>> y = Square()(x)
+        >>> y.backward()
+        >>> y, x.grad
+        (variable(9.0), variable(6.0))
     """
 
     def __call__(self, *inputs):
@@ -387,6 +458,13 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=Tr
     ValueError unless ``allow_unused``, when its gradient is None. With
     ``create_graph`` the gradients can be differentiated again; without
     ``retain_graph`` the graph behind ``outputs`` is cut afterwards to free memory.
+
+    Example:
+        >>> x = Variable(np.array(2.0))
+        >>> y = x ** 4 - 2 * x ** 2
+        >>> gx = grad(y, x, create_graph=True)
+        >>> gx, grad(gx, x), x.grad
+        (variable(24.0), variable(44.0), None)
     """
     single = isinstance(inputs, Variable)
     inputs = [inputs] if single else list(inputs)

@@ -45,7 +45,13 @@ def _seeds(v, ys, name):
 
 
 def vjp(func, inputs, v=None, create_graph=False):
-    """Return ``(func(*inputs), vᵀJ)``; ``v`` may be omitted for a scalar output."""
+    """Return ``(func(*inputs), vᵀJ)``; ``v`` may be omitted for a scalar output.
+
+    Example:
+        >>> import numpy as np
+        >>> vjp(lambda x: x ** 2, np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+        (variable([1. 4.]), variable([2. 4.]))
+    """
     xs, single = _as_tuple(inputs)
     outputs, ys = _call(func, xs)
     gxs = _grads(list(ys), list(xs), _seeds(v, ys, 'vjp'), create_graph)
@@ -56,6 +62,11 @@ def jvp(func, inputs, v, create_graph=False):
     """Return ``(func(*inputs), J v)`` by the double-vjp trick.
 
     ``u -> uᵀJ`` is linear in a dummy ``u``, so the vjp of that map with ``v`` is ``J v``.
+
+    Example:
+        >>> import numpy as np
+        >>> jvp(lambda x: x ** 2, np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+        (variable([1. 4.]), variable([2. 0.]))
     """
     xs, _ = _as_tuple(inputs)
     vs = _as_tuple(v)[0]
@@ -77,6 +88,12 @@ def jacobian(func, inputs, create_graph=False):
     """d func / d inputs, of shape ``output.shape + input.shape``.
 
     For several inputs (or outputs) the result is a tuple (of tuples), one block per pair.
+
+    Example:
+        >>> import numpy as np
+        >>> jacobian(lambda x: x ** 2, np.array([1.0, 2.0]))
+        variable([[2. 0.]
+                  [0. 4.]])
     """
     from dezero import functions as F
     xs, single_in = _as_tuple(inputs)
@@ -100,7 +117,15 @@ def jacobian(func, inputs, create_graph=False):
 
 
 def hessian(func, inputs, create_graph=False):
-    """Second derivatives of a scalar ``func``: shape ``input.shape + input.shape``."""
+    """Second derivatives of a scalar ``func``: shape ``input.shape + input.shape``.
+
+    Example:
+        >>> import numpy as np
+        >>> import dezero.functions as F
+        >>> hessian(lambda x: F.sum(x ** 3), np.array([1.0, 2.0]))
+        variable([[ 6.  0.]
+                  [ 0. 12.]])
+    """
     xs, single = _as_tuple(inputs)
 
     def gradient(*args):
@@ -111,7 +136,14 @@ def hessian(func, inputs, create_graph=False):
 
 
 def hvp(func, inputs, v, create_graph=False):
-    """Return ``(func(*inputs), H v)`` for a scalar ``func`` without forming H."""
+    """Return ``(func(*inputs), H v)`` for a scalar ``func`` without forming H.
+
+    Example:
+        >>> import numpy as np
+        >>> import dezero.functions as F
+        >>> hvp(lambda x: F.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+        (variable(9.0), variable([ 6. 12.]))
+    """
     xs, single = _as_tuple(inputs)
     vs = _as_tuple(v)[0]
     outputs, ys = _call(func, xs)
