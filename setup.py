@@ -10,10 +10,14 @@ extras = {
     'viz': ['graphviz'],
     'images': ['pillow'],
     'examples': ['matplotlib', 'pillow', 'gymnasium', 'tqdm'],
-    'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow'],
-    'docs': ['mkdocs>=1.5', 'mkdocs-material', 'mkdocstrings[python]'],
+    'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium'],
+    'distributed': ['mpi4py'],
+    'docs': ['mkdocs>=1.6,<2', 'mkdocs-material>=9.5', 'mkdocstrings[python]>=0.26',
+             'mkdocs-autorefs>=1.3', 'mkdocs-static-i18n>=1.2'],
 }
-extras['all'] = sorted({p for name, pkgs in extras.items() if not name.startswith('gpu') for p in pkgs})
+# 'all' leaves out the GPU builds and mpi4py, which need CUDA or an MPI library on the machine.
+extras['all'] = sorted({p for name, pkgs in extras.items()
+                        if not name.startswith('gpu') and name != 'distributed' for p in pkgs})
 
 with open('README.md', encoding='utf-8') as f:
     long_description = f.read()
