@@ -422,11 +422,23 @@ def _logsumexp(x, axis):
     return m + xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True))
 
 
-def _check_same_shape(name, x0, x1):
-    if x0.shape != x1.shape:
-        raise ValueError(f'{name}: the inputs have shapes {x0.shape} and {x1.shape}, which must be '
-                         'equal; broadcasting would compare the wrong pairs (e.g. (3, 1) against (3,) '
-                         'gives a (3, 3) difference). Reshape one of them first.')
+def _same_shape(name, x0, x1):
+    """(x0, x1) with x1 reshaped to x0's shape when they differ only by axes of length 1.
+
+    (1, 1) against (1,) pairs the same elements and is accepted (the book's step 59 does
+    it); (3, 1) against (3,) would broadcast to a (3, 3) difference and is an error.
+    """
+    if x0.shape == x1.shape:
+        return x0, x1
+    try:
+        size = int(np.prod(np.broadcast_shapes(x0.shape, x1.shape)))
+    except ValueError:
+        size = -1
+    if size == x0.size == x1.size:
+        return x0, reshape(x1, x0.shape)
+    raise ValueError(f'{name}: the inputs have shapes {x0.shape} and {x1.shape}, which must be '
+                     'equal; broadcasting would compare the wrong pairs (e.g. (3, 1) against (3,) '
+                     'gives a (3, 3) difference). Reshape one of them first.')
 
 
 # =============================================================================
@@ -615,7 +627,7 @@ def log_softmax(x, axis=1):
 def mean_squared_error_simple(x0, x1):
     """sum((x0 - x1)^2) / N, written with Variable arithmetic; the shapes must be equal."""
     x0, x1 = as_variable(x0), as_variable(x1)
-    _check_same_shape('mean_squared_error_simple', x0, x1)
+    x0, x1 = _same_shape('mean_squared_error_simple', x0, x1)
     diff = x0 - x1
     return sum(diff ** 2) / _batch_size(diff)
 
@@ -638,7 +650,7 @@ def mean_squared_error(x0, x1):
     silently averaging a broadcast (3, 3) difference.
     """
     x0, x1 = as_variable(x0), as_variable(x1)
-    _check_same_shape('mean_squared_error', x0, x1)
+    x0, x1 = _same_shape('mean_squared_error', x0, x1)
     return MeanSquaredError()(x0, x1)
 
 
@@ -700,7 +712,7 @@ def _binary_targets(name, x, t):
     x, t = as_variable(x), as_variable(t)
     if x.ndim != t.ndim and t.size == x.size:
         t = reshape(t, x.shape)
-    _check_same_shape(name, x, t)
+    x, t = _same_shape(name, x, t)
     return x, _as_float(t, x)
 
 
@@ -1114,7 +1126,7 @@ def gelu(x, approximate='none'):
 def mean_absolute_error(x0, x1):
     """sum(|x0 - x1|) / N, with N the batch size; the shapes must be equal."""
     x0, x1 = as_variable(x0), as_variable(x1)
-    _check_same_shape('mean_absolute_error', x0, x1)
+    x0, x1 = _same_shape('mean_absolute_error', x0, x1)
     diff = x0 - x1
     return sum(abs(diff)) / _batch_size(diff)
 
@@ -1141,7 +1153,7 @@ def huber_loss(x0, x1, delta=1.0):
     """Huber loss summed over the elements and divided by N: d^2 / 2 where |d| <= delta,
     delta * (|d| - delta / 2) elsewhere, with d = x0 - x1; the shapes must be equal."""
     x0, x1 = as_variable(x0), as_variable(x1)
-    _check_same_shape('huber_loss', x0, x1)
+    x0, x1 = _same_shape('huber_loss', x0, x1)
     return HuberLoss(delta)(x0, x1)
 
 

@@ -244,6 +244,19 @@ def test_regression_losses_refuse_to_broadcast(f):
         f(np.zeros((3, 1)), np.zeros(3))
 
 
+@pytest.mark.parametrize('f', [F.mean_squared_error, F.mean_squared_error_simple, F.mean_absolute_error,
+                               F.huber_loss])
+def test_regression_losses_pair_shapes_that_differ_only_by_unit_axes(f):
+    """Book step 59 compares a (1, 1) prediction with a (1,) target: same elements, so accepted."""
+    x = Variable(np.array([[2.0]]))
+    y = f(x, np.array([0.5]))
+    assert y.shape == () and float(y.data) == pytest.approx(float(f(np.array([2.0]), np.array([0.5])).data))
+    y.backward()
+    assert x.grad.shape == (1, 1)
+    z = f(np.arange(3.0), np.arange(3.0).reshape(1, 3) + 1)
+    assert float(z.data) == pytest.approx(float(f(np.arange(3.0), np.arange(3.0) + 1).data))
+
+
 def test_mean_squared_error_accepts_arrays_on_either_side_and_keeps_float32():
     a = np.array([1.0, 2.0], dtype=np.float32)
     t = Variable(np.array([0.0, 0.0], dtype=np.float32))

@@ -4,7 +4,7 @@
     python docs/images/make_images.py --out DIR  # or writes them into DIR
 
 The graphs of the pages are built here; the images of the steps guide (steps/) are the files that
-the book's steps 27, 34 and 35 write when run.
+the book's steps 27, 34, 35, 42, 43, 48, 59 and 60 write when run.
 
 Node ids in DOT text are Python ids, so each run gives the same pictures but not the same bytes.
 """
@@ -71,7 +71,9 @@ GRAPHS = {
 }
 
 
-STEP_IMAGES = {'step27.py': 'my_sin.png', 'step34.py': 'step34.png', 'step35.py': 'tanh.png'}
+STEP_IMAGES = {'step27.py': 'my_sin.png', 'step34.py': 'step34.png', 'step35.py': 'tanh.png',
+               'step42.py': 'step42.png', 'step43.py': 'step43.png', 'step48.py': 'step48.png',
+               'step59.py': 'step59.png', 'step60.py': 'step60.png'}
 
 
 def main(out):
