@@ -8,12 +8,16 @@ Reaches the minimum x = 1 in 7 iterations, then draws the graph of f'(x).
 """
 import argparse
 import os
+import sys
 
-import numpy as np
+if __package__ in (None, ''):   # run as a script: import `dezero` from this checkout
+    sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir)))
 
-import dezero
-from dezero import Variable
-from dezero.utils import plot_dot_graph, GraphvizNotFoundError
+import numpy as np  # noqa: E402
+
+import dezero  # noqa: E402
+from dezero import Variable  # noqa: E402
+from dezero.utils import plot_dot_graph, GraphvizNotFoundError  # noqa: E402
 
 
 def f(x):
