@@ -320,12 +320,16 @@ class Function:
 
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Variable) else as_variable(x) for x in inputs]
-        if len(inputs) == 1:              # the common case, kept cheap: this runs millions of times
-            ys = self.forward(inputs[0].data)
-            generation = inputs[0].generation
-        else:
-            ys = self.forward(*[x.data for x in inputs])
-            generation = max([x.generation for x in inputs])
+        try:
+            if len(inputs) == 1:          # the common case, kept cheap: this runs millions of times
+                ys = self.forward(inputs[0].data)
+                generation = inputs[0].generation
+            else:
+                ys = self.forward(*[x.data for x in inputs])
+                generation = max([x.generation for x in inputs])
+        except TypeError:                 # CuPy's error for a CPU/GPU mix-up: say which arrays
+            cuda.check_same_device(*[x.data for x in inputs], name=type(self).__name__, state=vars(self))
+            raise
         if ys.__class__ is not tuple:
             outputs = [Variable(ys if ys.__class__ is np.ndarray else as_array(ys))]
         else:
@@ -383,7 +387,13 @@ def _backprop(seeds, retain_grad, create_graph, targets=None):
                         found[y] = gy
                     if targets is None:
                         y.grad = gy if retain_grad else None
-            gxs = f.backward(*gys)
+            try:
+                gxs = f.backward(*gys)
+            except TypeError:
+                state = dict(vars(f), **{f'gradient {i}': g for i, g in enumerate(gys)})
+                cuda.check_same_device(*[x.data for x in f.inputs], name=type(f).__name__ + '.backward',
+                                       state=state)
+                raise
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
             if len(gxs) > 1:
