@@ -15,7 +15,7 @@ import weakref
 
 import numpy as np
 
-from dezero import cuda
+from dezero import cuda, utils
 
 
 # =============================================================================
@@ -321,9 +321,14 @@ class Function:
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Variable) else as_variable(x) for x in inputs]
         try:
-            if len(inputs) == 1:          # the common case, kept cheap: this runs millions of times
-                ys = self.forward(inputs[0].data)
-                generation = inputs[0].generation
+            if len(inputs) == 1:          # the common cases, kept cheap: they run millions of times
+                x, = inputs
+                ys = self.forward(x.data)
+                generation = x.generation
+            elif len(inputs) == 2:
+                x0, x1 = inputs
+                ys = self.forward(x0.data, x1.data)
+                generation = x0.generation if x0.generation > x1.generation else x1.generation
             else:
                 ys = self.forward(*[x.data for x in inputs])
                 generation = max([x.generation for x in inputs])
@@ -331,9 +336,15 @@ class Function:
             cuda.check_same_device(*[x.data for x in inputs], name=type(self).__name__, state=vars(self))
             raise
         if ys.__class__ is not tuple:
-            outputs = [Variable(ys if ys.__class__ is np.ndarray else as_array(ys))]
-        else:
-            outputs = [Variable(y if y.__class__ is np.ndarray else as_array(y)) for y in ys]
+            y = Variable(ys if ys.__class__ is np.ndarray else as_array(ys))
+            if _settings.enable_backprop:
+                self.generation = generation
+                y.creator = self
+                y.generation = generation + 1
+                self.inputs = inputs
+                self.outputs = [weakref.ref(y)]
+            return y
+        outputs = [Variable(y if y.__class__ is np.ndarray else as_array(y)) for y in ys]
         if _settings.enable_backprop:
             self.generation = generation
             for output in outputs:
@@ -365,28 +376,28 @@ def _backprop(seeds, retain_grad, create_graph, targets=None):
     grads = dict(seeds)          # pending gradients of Variables not yet processed
     found = {}
     heap, seen = [], set()
-
-    def push(f):
-        seen.add(f)
-        heapq.heappush(heap, (-f.generation, -len(seen), f))
+    given = set()                # ids of the buffers of the gradients stored in leaves' .grad
+    heappush, heappop = heapq.heappush, heapq.heappop
 
     for y in seeds:
-        if y.creator is not None and y.creator not in seen:
-            push(y.creator)
+        f = y.creator
+        if f is not None and f not in seen:
+            seen.add(f)
+            heappush(heap, (-f.generation, -len(seen), f))
 
     old_mode = _settings.enable_backprop
     _settings.enable_backprop = create_graph
     try:
         while heap:
-            f = heapq.heappop(heap)[2]
+            f = heappop(heap)[2]
             outputs = [ref() for ref in f.outputs]
             gys = [None if y is None else grads.pop(y, None) for y in outputs]
             for y, gy in zip(outputs, gys):
                 if y is not None:
-                    if targets is not None and y in targets:
-                        found[y] = gy
                     if targets is None:
                         y.grad = gy if retain_grad else None
+                    elif y in targets:
+                        found[y] = gy
             try:
                 gxs = f.backward(*gys)
             except TypeError:
@@ -396,8 +407,6 @@ def _backprop(seeds, retain_grad, create_graph, targets=None):
                 raise
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
-            if len(gxs) > 1:
-                gxs = _distinct(gxs)
             for x, gx in zip(f.inputs, gxs):
                 if gx is None:
                     continue
@@ -405,12 +414,17 @@ def _backprop(seeds, retain_grad, create_graph, targets=None):
                         or gx.data.dtype is not x.data.dtype):
                     gx = _checked_grad(f, x, gx)
                 if targets is None and x.creator is None:
-                    x.grad = _leaf_grad(gx) if x.grad is None else x.grad + gx
+                    if x.grad is not None:
+                        x.grad = x.grad + gx if create_graph else Variable(x.grad.data + gx.data)
+                    else:
+                        x.grad = _leaf_grad(gx, given)
                 else:
                     g = grads.get(x)
-                    grads[x] = gx if g is None else g + gx
-                    if x.creator is not None and x.creator not in seen:
-                        push(x.creator)
+                    grads[x] = gx if g is None else g + gx if create_graph else Variable(g.data + gx.data)
+                    c = x.creator
+                    if c is not None and c not in seen:
+                        seen.add(c)
+                        heappush(heap, (-c.generation, -len(seen), c))
     finally:
         _settings.enable_backprop = old_mode
     if targets is not None:
@@ -432,30 +446,22 @@ def _checked_grad(f, x, gx):
     return gx
 
 
-def _distinct(gxs):
-    """Copy any gradient object that a backward returned for more than one input."""
-    if len(gxs) == 2:
-        a, b = gxs
-        return (a, _fresh(b)) if a is b and a is not None else gxs
-    out = []
-    for g in gxs:
-        if g is not None and any(g is h for h in out):
-            g = _fresh(g)
-        out.append(g)
-    return out
-
-
 def _fresh(g):
     """Same value and graph as ``g``, but a different object with its own array."""
     return g + 0 if _settings.enable_backprop else Variable(g.data.copy())
 
 
-def _leaf_grad(g):
-    """A leaf's gradient must own writable memory (optimizer hooks update it in place)."""
+def _leaf_grad(g, given):
+    """A leaf's gradient must own writable memory that no other leaf's gradient uses
+    (optimizer hooks update it in place). ``given`` holds the ids of buffers already handed out."""
     d = g.data
-    if (d.flags.writeable if d.__class__ is np.ndarray else 0 not in d.strides):
-        return g
-    return _fresh(g)
+    base = d if d.base is None else d.base
+    if id(base) in given or not (d.flags.writeable if d.__class__ is np.ndarray else 0 not in d.strides):
+        g = _fresh(g)
+        d = g.data
+        base = d if d.base is None else d.base
+    given.add(id(base))
+    return g
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=True,
@@ -513,7 +519,17 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=Tr
 # =============================================================================
 def _sum_to(g, x):
     """The gradient ``g`` reduced to input ``x``'s shape, or None when ``x`` is a Constant."""
-    return None if x.__class__ is Constant else F.sum_to(g, x.shape)
+    if x.__class__ is Constant:
+        return None
+    return g if g.data.shape == x.data.shape else F.sum_to(g, x.data.shape)
+
+
+def _summed(g, x):
+    """``_sum_to`` at first order: array ``g`` reduced to x's shape, as a Variable (None for a Constant)."""
+    if x.__class__ is Constant:
+        return None
+    shape = x.data.shape
+    return Variable(g if g.shape == shape else utils.sum_to(g, shape))
 
 
 class Add(Function):
@@ -522,12 +538,15 @@ class Add(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
+        if not _settings.enable_backprop:
+            return _summed(gy.data, x0), _summed(gy.data, x1)
         return _sum_to(gy, x0), _sum_to(gy, x1)
 
 
 def add(x0, x1):
-    x0 = as_variable(x0)
-    return Add()(x0, _as_operand(x1, x0.data))
+    if not isinstance(x0, Variable):
+        x0 = as_variable(x0)
+    return Add()(x0, x1 if isinstance(x1, Variable) else _as_operand(x1, x0.data))
 
 
 class Mul(Function):
@@ -536,14 +555,19 @@ class Mul(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
+        if not _settings.enable_backprop:
+            g = gy.data
+            return (None if x0.__class__ is Constant else _summed(g * x1.data, x0),
+                    None if x1.__class__ is Constant else _summed(g * x0.data, x1))
         gx0 = None if x0.__class__ is Constant else _sum_to(gy * x1, x0)
         gx1 = None if x1.__class__ is Constant else _sum_to(gy * x0, x1)
         return gx0, gx1
 
 
 def mul(x0, x1):
-    x0 = as_variable(x0)
-    return Mul()(x0, _as_operand(x1, x0.data))
+    if not isinstance(x0, Variable):
+        x0 = as_variable(x0)
+    return Mul()(x0, x1 if isinstance(x1, Variable) else _as_operand(x1, x0.data))
 
 
 class Neg(Function):
@@ -551,6 +575,8 @@ class Neg(Function):
         return -x
 
     def backward(self, gy):
+        if not _settings.enable_backprop:
+            return Variable(-gy.data)
         return -gy
 
 
@@ -564,13 +590,16 @@ class Sub(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
+        if not _settings.enable_backprop:
+            return _summed(gy.data, x0), None if x1.__class__ is Constant else _summed(-gy.data, x1)
         gx1 = None if x1.__class__ is Constant else _sum_to(-gy, x1)
         return _sum_to(gy, x0), gx1
 
 
 def sub(x0, x1):
-    x0 = as_variable(x0)
-    return Sub()(x0, _as_operand(x1, x0.data))
+    if not isinstance(x0, Variable):
+        x0 = as_variable(x0)
+    return Sub()(x0, x1 if isinstance(x1, Variable) else _as_operand(x1, x0.data))
 
 
 def rsub(x0, x1):
@@ -585,6 +614,10 @@ class Div(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
+        if not _settings.enable_backprop:
+            g0 = gy.data / x1.data
+            return _summed(g0, x0), None if x1.__class__ is Constant else \
+                _summed(g0 * (-x0.data / x1.data), x1)
         gx0 = gy / x1
         gx1 = None if x1.__class__ is Constant else \
             _sum_to(gx0 * (-x0 / x1), x1)   # -gy x0 / x1^2 without squaring (no integer overflow)
@@ -592,8 +625,9 @@ class Div(Function):
 
 
 def div(x0, x1):
-    x0 = as_variable(x0)
-    return Div()(x0, _as_operand(x1, x0.data))
+    if not isinstance(x0, Variable):
+        x0 = as_variable(x0)
+    return Div()(x0, x1 if isinstance(x1, Variable) else _as_operand(x1, x0.data))
 
 
 def rdiv(x0, x1):
