@@ -9,6 +9,12 @@ constant, which keeps every higher derivative exact between the kinks.
 The original's functions come first, then the ones it lacked; convolution and
 pooling are in ``dezero.functions_conv`` and re-exported here. docs/functions.md
 has the table of every function.
+
+The backwards that run most often start with a first-order branch
+(``if not _settings.enable_backprop``): when no graph is being recorded, the
+gradient is computed on the arrays directly, which gives the same numbers as the
+Function-built formula below it without the cost of creating Functions
+(benchmarks/NOTES.md). With ``create_graph`` the Function-built formula runs.
 """
 import builtins
 import math
@@ -18,7 +24,7 @@ import numpy as np
 from dezero import cuda, utils
 from dezero.core import Function, Variable, as_variable, as_array, Config  # noqa: F401
 from dezero.core import add, sub, rsub, mul, div, rdiv, neg, pow, power  # noqa: F401
-from dezero.core import Constant, _as_operand
+from dezero.core import Constant, _as_operand, _settings
 
 
 # =============================================================================
@@ -30,6 +36,8 @@ class Sin(Function):
 
     def backward(self, gy):
         x, = self.inputs
+        if not _settings.enable_backprop:
+            return Variable(gy.data * cuda.get_array_module(x.data).cos(x.data))
         return gy * cos(x)
 
 
@@ -43,6 +51,8 @@ class Cos(Function):
 
     def backward(self, gy):
         x, = self.inputs
+        if not _settings.enable_backprop:
+            return Variable(gy.data * -cuda.get_array_module(x.data).sin(x.data))
         return gy * -sin(x)
 
 
@@ -56,6 +66,9 @@ class Tanh(Function):
 
     def backward(self, gy):
         y = self.outputs[0]()
+        if not _settings.enable_backprop:
+            y = y.data
+            return Variable(gy.data * (y.dtype.type(1) - y * y))
         return gy * (1 - y * y)
 
 
@@ -69,6 +82,8 @@ class Exp(Function):
 
     def backward(self, gy):
         y = self.outputs[0]()
+        if not _settings.enable_backprop:
+            return Variable(gy.data * y.data)
         return gy * y
 
 
@@ -82,6 +97,8 @@ class Log(Function):
 
     def backward(self, gy):
         x, = self.inputs
+        if not _settings.enable_backprop:
+            return Variable(gy.data / x.data)
         return gy / x
 
 
@@ -101,6 +118,8 @@ class Reshape(Function):
         return x.reshape(self.shape)
 
     def backward(self, gy):
+        if not _settings.enable_backprop:
+            return Variable(gy.data.reshape(self.x_shape))
         return reshape(gy, self.x_shape)
 
 
@@ -216,6 +235,9 @@ class Sum(Function):
         return x.sum(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, gy):
+        if not _settings.enable_backprop:
+            gy = utils.reshape_sum_backward(gy.data, self.x_shape, self.axis, self.keepdims)
+            return Variable(cuda.get_array_module(gy).broadcast_to(gy, self.x_shape))
         gy = utils.reshape_sum_backward(gy, self.x_shape, self.axis, self.keepdims)
         return broadcast_to(gy, self.x_shape)
 
@@ -234,6 +256,8 @@ class SumTo(Function):
         return utils.sum_to(x, self.shape)
 
     def backward(self, gy):
+        if not _settings.enable_backprop:
+            return Variable(cuda.get_array_module(gy.data).broadcast_to(gy.data, self.x_shape))
         return broadcast_to(gy, self.x_shape)
 
 
@@ -253,6 +277,8 @@ class BroadcastTo(Function):
         return cuda.get_array_module(x).broadcast_to(x, self.shape)
 
     def backward(self, gy):
+        if not _settings.enable_backprop:
+            return Variable(utils.sum_to(gy.data, self.x_shape))
         return sum_to(gy, self.x_shape)
 
 
@@ -319,6 +345,9 @@ class MatMul(Function):
     def backward(self, gy):
         x, W = self.inputs
         if x.ndim == 2 and W.ndim == 2:
+            if not _settings.enable_backprop:
+                xp = cuda.get_array_module(gy.data)
+                return Variable(xp.matmul(gy.data, W.data.T)), Variable(xp.matmul(x.data.T, gy.data))
             return matmul(gy, W.T), matmul(x.T, gy)
         xm = x if x.ndim > 1 else reshape(x, (1,) + x.shape)      # vectors as matrices,
         Wm = W if W.ndim > 1 else reshape(W, W.shape + (1,))      # as np.matmul treats them
@@ -444,27 +473,52 @@ def _same_shape(name, x0, x1):
 # =============================================================================
 # Linear transformation: linear / linear_simple
 # =============================================================================
+def _linear_array(x, W, b=None):
+    """``x @ W + b`` on arrays, adding the bias in place when it cannot change the result's shape or dtype."""
+    y = cuda.get_array_module(x).matmul(x, W)
+    if b is not None:
+        if b.dtype == y.dtype and np.broadcast_shapes(y.shape, b.shape) == y.shape:
+            y += b
+        else:
+            y = y + b
+    return y
+
+
 class Linear(Function):
-    """``x @ W + b`` for x of shape (..., in), W of shape (in, out) and an optional bias."""
+    """``x @ W + b`` for x of shape (..., in), W of shape (in, out) and an optional bias.
+
+    An operand given as an array (a Constant, e.g. the input batch) gets no gradient, which
+    saves the largest product of the first layer's backward.
+    """
 
     def forward(self, x, W, b=None):
-        y = cuda.get_array_module(x).matmul(x, W)
-        if b is not None:
-            if b.dtype == y.dtype and np.broadcast_shapes(y.shape, b.shape) == y.shape:
-                y += b
-            else:
-                y = y + b
-        return y
+        return _linear_array(x, W, b)
 
     def backward(self, gy):
         x, W = self.inputs[:2]
-        gx = matmul(gy, W.T)
-        x2 = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))
-        gy2 = gy if gy.ndim == 2 else reshape(gy, (-1, gy.shape[-1]))
-        gW = matmul(x2.T, gy2)
+        if not _settings.enable_backprop and x.ndim == 2:
+            return self._backward_arrays(gy.data)
+        gx = None if x.__class__ is Constant else matmul(gy, W.T)
+        gW = None
+        if W.__class__ is not Constant:
+            x2 = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))
+            gy2 = gy if gy.ndim == 2 else reshape(gy, (-1, gy.shape[-1]))
+            gW = matmul(x2.T, gy2)
         if len(self.inputs) == 2:
             return gx, gW
-        return gx, gW, sum_to(gy, self.inputs[2].shape)
+        b = self.inputs[2]
+        return gx, gW, None if b.__class__ is Constant else sum_to(gy, b.shape)
+
+    def _backward_arrays(self, gy):
+        xp = cuda.get_array_module(gy)
+        x, W = self.inputs[0], self.inputs[1]
+        grads = [None if x.__class__ is Constant else Variable(xp.matmul(gy, W.data.T)),
+                 None if W.__class__ is Constant else Variable(xp.matmul(x.data.T, gy))]
+        if len(self.inputs) == 3:
+            b = self.inputs[2]
+            grads.append(None if b.__class__ is Constant else
+                         Variable(gy if b.shape == gy.shape else utils.sum_to(gy, b.shape)))
+        return tuple(grads)
 
 
 def _no_bias(b):
@@ -477,13 +531,18 @@ def _check_linear(name, x, W):
                          'W must be (in, out) with in equal to the last axis of x')
 
 
+def _operand(x):
+    """``x`` if it is a Variable, else a Constant holding it: an array argument gets no gradient."""
+    return x if isinstance(x, Variable) else Constant(as_array(x))
+
+
 def linear(x, W, b=None):
     """``x @ W + b`` (b may be None); x may have leading batch axes."""
-    x, W = as_variable(x), as_variable(W)
+    x, W = _operand(x), _operand(W)
     _check_linear('linear', x, W)
     if _no_bias(b):
         return Linear()(x, W)
-    return Linear()(x, W, b)
+    return Linear()(x, W, _operand(b))
 
 
 def linear_simple(x, W, b=None):
@@ -509,13 +568,20 @@ def sigmoid_simple(x):
     return 1 / (1 + exp(-x))
 
 
+def _sigmoid_array(x):
+    half = _scalar(x, 0.5)
+    return cuda.get_array_module(x).tanh(x * half) * half + half   # stable for large |x|
+
+
 class Sigmoid(Function):
     def forward(self, x):
-        half = _scalar(x, 0.5)
-        return cuda.get_array_module(x).tanh(x * half) * half + half   # stable for large |x|
+        return _sigmoid_array(x)
 
     def backward(self, gy):
         y = self.outputs[0]()
+        if not _settings.enable_backprop:
+            y = y.data
+            return Variable(gy.data * y * (y.dtype.type(1) - y))
         return gy * y * (1 - y)
 
 
@@ -529,6 +595,8 @@ class ReLU(Function):
 
     def backward(self, gy):
         x, = self.inputs
+        if not _settings.enable_backprop:
+            return Variable(gy.data * _mask(x.data > 0, gy))
         return gy * _mask(x.data > 0, gy)
 
 
@@ -582,15 +650,19 @@ def softmax_simple(x, axis=1):
     return y / sum(y, axis=axis, keepdims=True)
 
 
+def _softmax_array(x, axis):
+    y = x - x.max(axis=axis, keepdims=True)
+    y = cuda.get_array_module(x).exp(y)
+    y /= y.sum(axis=axis, keepdims=True)
+    return y
+
+
 class Softmax(Function):
     def __init__(self, axis=1):
         self.axis = axis
 
     def forward(self, x):
-        y = x - x.max(axis=self.axis, keepdims=True)
-        y = cuda.get_array_module(x).exp(y)
-        y /= y.sum(axis=self.axis, keepdims=True)
-        return y
+        return _softmax_array(x, self.axis)
 
     def backward(self, gy):
         y = self.outputs[0]()
@@ -621,6 +693,120 @@ def log_softmax(x, axis=1):
 
 
 # =============================================================================
+# One LSTM step as a single Function (used by layers.LSTM)
+# =============================================================================
+class LSTMCell(Function):
+    """h, c = LSTM(x, h_prev, c_prev) in one node, with forget, input and output gates and update u.
+
+    The inputs are ``x, Wx_f, Wx_i, Wx_o, Wx_u, b_f, b_i, b_o, b_u``, then ``h_prev, Wh_f, Wh_i,
+    Wh_o, Wh_u`` unless there is no previous h, then ``c_prev`` unless there is no previous c. The
+    forward computes exactly what layers.LSTM's 21 separate Functions compute, in the same order.
+    The backward works on arrays with the gate values kept by the forward; under
+    ``create_graph`` it recomputes the gates with Functions, so derivatives of every order exist.
+    """
+
+    def __init__(self, has_h, has_c):
+        self.has_h = has_h
+        self.has_c = has_c
+
+    def _split(self, xs):
+        """(x, Wx, b, h, Wh, c) from the flat inputs; h, Wh, c are None when absent."""
+        h, Wh = (xs[9], xs[10:14]) if self.has_h else (None, None)
+        return xs[0], xs[1:5], xs[5:9], h, Wh, xs[-1] if self.has_c else None
+
+    def forward(self, *xs):
+        x, Wx, b, h, Wh, c = self._split(xs)
+        xp = cuda.get_array_module(x)
+        a = [_linear_array(x, W, bk) for W, bk in zip(Wx, b)]
+        if h is not None:
+            a = [ak + xp.matmul(h, W) for ak, W in zip(a, Wh)]
+        f, i, o, u = _sigmoid_array(a[0]), _sigmoid_array(a[1]), _sigmoid_array(a[2]), xp.tanh(a[3])
+        c_new = i * u if c is None else f * c + i * u
+        tc = xp.tanh(c_new)
+        self.gates = f, i, o, u, tc
+        return o * tc, c_new
+
+    def backward(self, gh, gc):
+        need_x = self.inputs[0].__class__ is not Constant
+        if _settings.enable_backprop:           # create_graph: gates as Functions of the inputs
+            x, Wx, b, h, Wh, c = self._split(self.inputs)
+            grads = _lstm_cell_grads(gh, gc, x, Wx, h, Wh, c, _lstm_gates(x, Wx, b, h, Wh, c), need_x)
+        else:
+            x, Wx, b, h, Wh, c = self._split([v.data for v in self.inputs])
+            gh = None if gh is None else gh.data
+            gc = None if gc is None else gc.data
+            grads = [None if g is None else Variable(g)
+                     for g in _lstm_cell_grads(gh, gc, x, Wx, h, Wh, c, self.gates, need_x)]
+        return tuple(None if v.__class__ is Constant else g for g, v in zip(grads, self.inputs))
+
+
+def _lstm_gates(x, Wx, b, h, Wh, c):
+    """The gates f, i, o, u and tanh(c_new) of one LSTM step, computed with Functions."""
+    a = [linear(x, W, bk) for W, bk in zip(Wx, b)]
+    if h is not None:
+        a = [ak + matmul(h, W) for ak, W in zip(a, Wh)]
+    f, i, o, u = sigmoid(a[0]), sigmoid(a[1]), sigmoid(a[2]), tanh(a[3])
+    c_new = i * u if c is None else f * c + i * u
+    return f, i, o, u, tanh(c_new)
+
+
+def _plus(a, b):
+    return b if a is None else a if b is None else a + b
+
+
+def _outer(a, g):
+    """``a.T @ g``; for one row, the same numbers by broadcasting, which NumPy does several times faster."""
+    if len(a) == 1 and not isinstance(a, Variable):
+        return a.reshape(-1, 1) * g
+    return a.T @ g
+
+
+def _lstm_cell_grads(gh, gc, x, Wx, h, Wh, c, gates, need_x):
+    """Gradients of one LSTM step for every input, in LSTMCell's order (None: no gradient).
+
+    Written with operators, ``@`` and ``.T`` only, so the same lines serve arrays (the first-order
+    backward) and Variables (create_graph). Each product is taken in the order the separate
+    Functions of layers.LSTM would take it; the sums over the four gates are not, so the gradients
+    of x and h_prev agree with theirs to rounding.
+    """
+    f, i, o, u, tc = gates
+    g_c = gc if gh is None else _plus(gc, gh * o * (1 - tc * tc))
+    ga_f = None if g_c is None or c is None else g_c * c * f * (1 - f)
+    ga_i = None if g_c is None else g_c * u * i * (1 - i)
+    ga_o = None if gh is None else gh * tc * o * (1 - o)
+    ga_u = None if g_c is None else g_c * i * (1 - u * u)
+    ga = (ga_f, ga_i, ga_o, ga_u)
+    gx, gh_prev = None, None
+    gWx, gb, gWh = [None] * 4, [None] * 4, [None] * 4
+    for k, g in enumerate(ga):
+        if g is None:
+            continue
+        if need_x:
+            gx = _plus(gx, g @ Wx[k].T)
+        gWx[k] = _outer(x, g)
+        gb[k] = g.sum(axis=0)
+        if h is not None:
+            gh_prev = _plus(gh_prev, g @ Wh[k].T)
+            gWh[k] = _outer(h, g)
+    grads = [gx] + gWx + gb
+    if h is not None:
+        grads += [gh_prev] + gWh
+    if c is not None:
+        grads.append(None if g_c is None else g_c * f)
+    return grads
+
+
+def _lstm_cell(x, h, c, Wx, b, Wh):
+    """One LSTM step: (h, c) from x of shape (N, in), the previous h and c (or None) and the weights."""
+    xs = [_operand(x)] + list(Wx) + list(b)
+    if h is not None:
+        xs += [h] + list(Wh)
+    if c is not None:
+        xs.append(c)
+    return LSTMCell(h is not None, c is not None)(*xs)
+
+
+# =============================================================================
 # Loss functions. As in the book, each sums over all elements and divides by
 # the batch size N = len(x) (1 for a 0-d input).
 # =============================================================================
@@ -639,6 +825,10 @@ class MeanSquaredError(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
+        if not _settings.enable_backprop and gy.dtype.kind == 'f':
+            g = gy.data * (x0.data - x1.data)
+            g = g * g.dtype.type(2 / _batch_size(x0))
+            return Variable(g), Variable(-g)
         gx0 = gy * (x0 - x1) * (2 / _batch_size(x0))
         return gx0, -gx0
 
@@ -683,6 +873,9 @@ class SoftmaxCrossEntropy(Function):
         t = _label_index('softmax_cross_entropy', x, t.data)
         classes = xp.arange(x.shape[1]).reshape((1, -1) + (1,) * (x.ndim - 2))
         onehot = (classes == t).astype(x.dtype)
+        if not _settings.enable_backprop and gy.dtype.kind == 'f':
+            p = _softmax_array(x.data, 1)
+            return Variable((p - onehot) * (gy.data / gy.dtype.type(t.size))), None
         return (softmax(x, axis=1) - onehot) * (gy / t.size), None
 
 
@@ -773,7 +966,7 @@ def dropout(x, dropout_ratio=0.5):
     if not Config.train:
         return x
     xp = cuda.get_array_module(x.data)
-    dtype = x.dtype if x.dtype.kind == 'f' else np.float64
+    dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)
     keep = xp.random.rand(*x.shape) > dropout_ratio
     mask = keep.astype(dtype) / dtype.type(1 - dropout_ratio)
     return Dropout(mask)(x)

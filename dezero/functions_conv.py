@@ -21,8 +21,8 @@ lazily (when ``F.conv2d`` and friends are first used), so there is no cycle.
 import numpy as np
 
 from dezero import cuda
-from dezero.core import Function, as_variable
-from dezero.functions import _no_bias, broadcast_to, linear, reshape, sum, transpose
+from dezero.core import Constant, Function, as_variable
+from dezero.functions import _no_bias, _operand, broadcast_to, linear, reshape, sum, transpose
 from dezero.utils import get_conv_outsize, get_deconv_outsize, pair
 
 
@@ -147,32 +147,38 @@ def _add_bias(y, b):
     return y + b
 
 
+def _conv2d_array(x, W, b, stride, pad):
+    """conv2d on arrays: for each cache-sized chunk of the batch, one im2col and one batched product."""
+    xp = cuda.get_array_module(x)
+    N, C, H, Wd = x.shape
+    OC, _, KH, KW = W.shape
+    oh, ow = _out_size('conv2d', H, Wd, KH, KW, *stride, *pad)
+    W2 = W.reshape(OC, -1)
+    y = xp.empty((N, OC, oh * ow), dtype=np.result_type(x.dtype, W.dtype))
+    for s in _chunks(xp, N, W2.shape[1] * oh * ow * x.itemsize):
+        col = im2col_array(x[s], (KH, KW), stride, pad, to_matrix=False)
+        xp.matmul(W2, col.reshape(col.shape[0], W2.shape[1], oh * ow), out=y[s])
+        if b is not None:
+            y[s] += b.reshape(-1, 1)           # while the chunk is still in the cache
+    return y.reshape(N, OC, oh, ow)
+
+
 class Conv2d(Function):
     def __init__(self, stride=1, pad=0):
         self.stride = pair(stride)
         self.pad = pair(pad)
 
     def forward(self, x, W, b=None):
-        xp = cuda.get_array_module(x)
-        N, C, H, Wd = x.shape
-        OC, _, KH, KW = W.shape
-        oh, ow = _out_size('conv2d', H, Wd, KH, KW, *self.stride, *self.pad)
-        W2 = W.reshape(OC, -1)
-        y = xp.empty((N, OC, oh * ow), dtype=np.result_type(x.dtype, W.dtype))
-        for s in _chunks(xp, N, W2.shape[1] * oh * ow * x.itemsize):
-            col = im2col_array(x[s], (KH, KW), self.stride, self.pad, to_matrix=False)
-            xp.matmul(W2, col.reshape(col.shape[0], W2.shape[1], oh * ow), out=y[s])
-            if b is not None:
-                y[s] += b.reshape(-1, 1)           # while the chunk is still in the cache
-        return y.reshape(N, OC, oh, ow)
+        return _conv2d_array(x, W, b, self.stride, self.pad)
 
     def backward(self, gy):
         x, W = self.inputs[:2]
-        gx = deconv2d(gy, W, None, self.stride, self.pad, outsize=x.shape[2:])
-        gW = Conv2DGradW(W.shape[2:], self.stride, self.pad)(x, gy)
+        gx = None if x.__class__ is Constant else deconv2d(gy, W, None, self.stride, self.pad,
+                                                           outsize=x.shape[2:])
+        gW = None if W.__class__ is Constant else Conv2DGradW(W.shape[2:], self.stride, self.pad)(x, gy)
         if len(self.inputs) == 2:
             return gx, gW
-        return gx, gW, sum(gy, axis=(0, 2, 3))
+        return gx, gW, None if self.inputs[2].__class__ is Constant else sum(gy, axis=(0, 2, 3))
 
 
 def _check_conv(name, x, W, b, channel_axis):
@@ -188,9 +194,12 @@ def _check_conv(name, x, W, b, channel_axis):
 
 
 def conv2d(x, W, b=None, stride=1, pad=0):
-    """2-D convolution (cross-correlation) of x (N, C, H, W) with W (OC, C, KH, KW), plus b (OC,)."""
-    x, W = as_variable(x), as_variable(W)
-    b = None if _no_bias(b) else as_variable(b)
+    """2-D convolution (cross-correlation) of x (N, C, H, W) with W (OC, C, KH, KW), plus b (OC,).
+
+    An operand given as an array (a Constant, e.g. the input images) gets no gradient.
+    """
+    x, W = _operand(x), _operand(W)
+    b = None if _no_bias(b) else _operand(b)
     _check_conv('conv2d', x, W, b, channel_axis=1)
     _out_size('conv2d', *x.shape[2:], *W.shape[2:], *pair(stride), *pair(pad))
     if b is None:
@@ -217,6 +226,12 @@ class Deconv2d(Function):
         if (get_conv_outsize(out_h, KH, sh, ph), get_conv_outsize(out_w, KW, sw, pw)) != (H, Wd):
             raise ValueError(f'deconv2d: outsize {(out_h, out_w)} is not an input size whose conv2d '
                              f'output is {(H, Wd)} (kernel {(KH, KW)}, stride {self.stride}, pad {self.pad})')
+        if (sh, sw) == (1, 1) and ph < KH and pw < KW:
+            # With stride 1 this is the convolution of x with W flipped, padded by K - 1 - pad: one
+            # im2col and one product, cheaper than the product and col2im's KH*KW scattered adds.
+            Wc = xp.ascontiguousarray(W.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+            y = _conv2d_array(x, Wc, None, (1, 1), (KH - 1 - ph, KW - 1 - pw))
+            return y if b is None else _add_bias(y, b)
         WT = W.reshape(C, -1).T
         x3 = x.reshape(N, C, H * Wd)
         y = xp.empty((N, OC, out_h, out_w), dtype=np.result_type(x.dtype, W.dtype))

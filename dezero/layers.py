@@ -244,10 +244,14 @@ class Linear(Layer):
         I, O = self.in_size, self.out_size
         self.W.data = initializers.initialize(self.init, (I, O), I, O, self.dtype, xp)
 
-    def forward(self, x):
+    def _init_for(self, x):
+        """Create W on the first input, whose last axis gives in_size."""
         if self.W.data is None:
             self.in_size = x.shape[-1]
             self._init_W(cuda.get_array_module(x))
+
+    def forward(self, x):
+        self._init_for(x)
         return F.linear(x, self.W, self.b)
 
 
@@ -333,7 +337,12 @@ class RNN(Layer):
 
 
 class LSTM(Layer):
-    """Long short-term memory with forget (f), input (i) and output (o) gates and update u."""
+    """Long short-term memory with forget (f), input (i) and output (o) gates and update u.
+
+    A step runs as one ``F.LSTMCell`` Function, which computes the same numbers as the book's
+    21 Functions (``_forward_composed``) several times faster; gate layers that are not plain
+    Linear layers get the book's step.
+    """
 
     def __init__(self, hidden_size, in_size=None):
         super().__init__()
@@ -353,6 +362,19 @@ class LSTM(Layer):
         self.c = None
 
     def forward(self, x):
+        gates = (self.x2f, self.x2i, self.x2o, self.x2u)
+        hidden = (self.h2f, self.h2i, self.h2o, self.h2u)
+        if (_plain_linears(gates, True) and _plain_linears(hidden, False) and x.ndim == 2
+                and all(l.W.data is not None for l in hidden)):
+            for layer in gates:               # the composed path below creates them in this order too
+                layer._init_for(x)
+            self.h, self.c = F._lstm_cell(x, self.h, self.c, [l.W for l in gates], [l.b for l in gates],
+                                          [l.W for l in hidden])
+            return self.h
+        return self._forward_composed(x)
+
+    def _forward_composed(self, x):
+        """The step as the book writes it, for gates that are not plain Linear layers."""
         if self.h is None:
             f = F.sigmoid(self.x2f(x))
             i = F.sigmoid(self.x2i(x))
@@ -372,6 +394,11 @@ class LSTM(Layer):
 
         self.h, self.c = h_new, c_new
         return h_new
+
+
+def _plain_linears(layers, bias):
+    """True when each layer is exactly a Linear layer, with a bias iff ``bias``."""
+    return all(type(l) is Linear and (l.b is not None) == bias for l in layers)
 
 
 class GRU(Layer):
