@@ -390,8 +390,12 @@ def _backprop(seeds, retain_grad, create_graph, targets=None):
     try:
         while heap:
             f = heappop(heap)[2]
-            outputs = [ref() for ref in f.outputs]
-            gys = [None if y is None else grads.pop(y, None) for y in outputs]
+            if len(f.outputs) == 1:       # the common case without list building
+                y = f.outputs[0]()
+                outputs, gys = (y,), (None if y is None else grads.pop(y, None),)
+            else:
+                outputs = [ref() for ref in f.outputs]
+                gys = [None if y is None else grads.pop(y, None) for y in outputs]
             for y, gy in zip(outputs, gys):
                 if y is not None:
                     if targets is None:
