@@ -9,8 +9,9 @@ row must exit 0, print its summary as the last line, write every figure it lists
 and raise no warning from dezero or the examples.
 
 To add an example: write ``check_<name>(m, out)`` and append an ``Example`` row; mark rows
-that take more than about five seconds with ``slow=True``, and list optional third-party
-modules (e.g. ``needs=('gymnasium',)``) so the row is skipped where they are missing.
+that take more than about fifteen seconds with ``slow=True``, and list optional third-party
+modules (e.g. ``needs=('gymnasium',)``) and data files (``**MNIST`` passes ``--root`` and
+names the offline MNIST test split) so the row is skipped where they are missing.
 """
 import json
 import os
@@ -25,6 +26,10 @@ pytest.importorskip('matplotlib')
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+# The MNIST test split that CI provides offline; the examples split it 8,000 / 2,000
+SHARED_MNIST = os.path.join(ROOT, '..', 'shared', 'data', 'mnist')
+MNIST = dict(args=('--root', SHARED_MNIST), files=(os.path.join(SHARED_MNIST, 't10k-images-idx3-ubyte.gz'),))
+NO_VGG_WEIGHTS = ('--weights', os.path.join(ROOT, 'no-such-folder', 'vgg16.npz'))
 
 # V* of the 3x4 GridWorld with gamma 0.9 (None: the wall); catalogue §1.4
 V_STAR = [[0.81, 0.90, 1.00, 0.0],
@@ -39,6 +44,7 @@ class Example:
     args: tuple = ()                # extra command-line arguments besides --quick --seed --out
     slow: bool = False
     needs: tuple = ()               # importable modules the example requires
+    files: tuple = ()               # data files the example reads (skipped where they are missing)
     env: dict = field(default_factory=dict)   # extra environment variables
     stdout_has: tuple = ()          # texts the output must contain
     id: str = ''
@@ -135,6 +141,34 @@ def check_q_learning(m, out):
     assert m['mean_length_last_1000'] <= 6.0
 
 
+def check_q_learning_nn(m, out):
+    # catalogue §1.7: last-100 loss 6e-5 to 9e-4 (first 50: 0.02-0.04), 5-step path, max Q(start) 0.647-0.657
+    assert m['loss_last_100'] < 0.01 and m['loss_last_100'] < 0.1 * m['loss_first_50']
+    assert m['reaches_goal'] and m['greedy_path_steps'] == 5
+    assert m['max_q_start'] == pytest.approx(0.6561, abs=0.05)
+
+
+def check_dqn_cartpole(m, out):
+    assert m['replay_batch_shapes'] == [[32, 4], [32], [32], [32, 4], [32]]
+    # catalogue §2.1: within 200 episodes the best greedy evaluation is >= 150 (10/10 runs; 6 seeds of
+    # this quick run: 184-200, five of them stopping early at >= 195)
+    assert m['best_eval'] >= 150
+    assert m['reloaded_eval'] == m['best_eval']         # the saved best weights play the same
+    assert os.path.exists(os.path.join(out, 'dqn_best.npz'))
+
+
+def check_policy_gradient(m, out):
+    # the random policy scores 22.1 on average (catalogue §3); 6 seeds of the quick REINFORCE run
+    # ended with means of 88-161 over their last 50 episodes and greedy evaluations of 188-200
+    assert m['mean_reward_last_50'] >= 3 * 22.1
+    assert m['greedy_eval'] >= 150
+
+
+def check_actor_critic(m, out):
+    # one-step actor-critic is noisier: 6 seeds of the quick run gave 59-200 over the last 50 episodes
+    assert m['mean_reward_last_50'] >= 2 * 22.1
+
+
 # =============================================================================
 # Book 1: classic networks
 # =============================================================================
@@ -169,6 +203,82 @@ def check_gradient_check(m, out):
         assert check['mean_abs_diff'] < 1e-4, name
 
 
+def check_two_layer_net(m, out):
+    # without the training images the examples fall back to the test split, cut 8,000 / 2,000
+    full = os.path.exists(os.path.join(SHARED_MNIST, 'train-images-idx3-ubyte.gz'))
+    assert m['data'] == ('train/test' if full else 'test split 8000/2000')
+    # catalogue §2.2 (mnist_mlp): 0.943 after the quick 2,000 iterations on the test split
+    assert m['iterations'] == 2000
+    assert m['test_accuracy'] >= 0.92 and m['train_accuracy'] >= 0.92
+
+
+def check_optimizer_compare(m, out):
+    # the book's paths over x^2/20 + y^2 (catalogue §2.2, with the book's eps 1e-7)
+    expected = {'SGD': (-0.3504, 0.0848), 'Momentum': (0.8964, 0.0881), 'AdaGrad': (-0.1202, 0.0),
+                'Adam': (0.1360, 0.3182), 'RMSProp': (-0.6974, 0.0)}
+    for name, end in expected.items():
+        assert m['path_ends'][name] == pytest.approx(end, abs=1e-4), name
+    assert m['closest_to_minimum'] == 'AdaGrad' and m['sgd_zigzags']
+    loss = m['mnist_final_loss']
+    # catalogue: SGD's loss after 500 iterations is more than 3x each of the others'
+    for name in ('Momentum', 'Nesterov', 'AdaGrad', 'Adam'):
+        assert loss['SGD'] > 3 * loss[name], name
+    assert loss['RMSProp'] < loss['SGD'] and loss['Adam'] < loss['SGD']
+
+
+def check_weight_init_compare(m, out):
+    act = m['activations']
+    assert min(act['sigmoid, std 1']['saturated']) >= 0.7
+    assert max(act['sigmoid, std 0.01']['std']) < 0.03
+    assert 0.5 <= act['ReLU, He']['std'][-1] <= 1.5
+    assert act['ReLU, std 0.01']['std'][-1] < 1e-3
+    loss = m['mnist_final_loss']
+    assert m['mnist_min_loss']['std 0.01'] > 2.2            # it never learns
+    # catalogue: He 0.44, Xavier 0.85 at 500 iterations; 5 seeds here: He 0.38-0.44, Xavier 0.86-1.11
+    assert loss['He'] < 0.75 * loss['Xavier'] and loss['Xavier'] < 1.5
+
+
+def check_batchnorm_compare(m, out):
+    assert len(m['final_accuracy']) == 4
+    assert m['batchnorm_wins'] >= 3
+    for r in m['final_accuracy']:
+        if r['scale'] <= 0.014:
+            assert r['plain'] <= 0.2, r                      # stuck near chance without BatchNorm
+        if r['scale'] <= 0.09:
+            assert r['batchnorm'] >= 0.7, r                  # learns with it
+    assert max(m['gradient_check'].values()) < 1e-6
+
+
+def check_overfit_regularization(m, out):
+    none, wd, dropout = m['none'], m['weight_decay'], m['dropout']
+    assert none['train'] >= 0.99 and none['gap'] > 0.15      # catalogue: 1.0 and 0.24
+    assert wd['gap'] < 0.85 * none['gap'] and wd['train'] < none['train']
+    assert dropout['gap'] < 0.85 * none['gap']
+
+
+def check_hyperparam_search(m, out):
+    assert m['trials'] == 20
+    # 8 seeds of this quick search: best 0.67-0.77 in 7, 0.31 in one; the best lr was >= 3e-3 in all
+    assert m['best']['val_accuracy'] >= 0.5
+    assert m['best']['lr'] >= 1e-3
+
+
+def check_simple_cnn(m, out):
+    assert m['test_accuracy'] >= 0.9
+    assert max(m['gradient_check'].values()) < 1e-8
+
+
+def check_lr_schedule(m, out):
+    schedules = m['schedules']
+    assert all(r['lr_matches_closed_form'] for r in schedules.values())
+    final = m['final_train_loss']
+    for name in schedules:
+        if name != 'constant':
+            assert final[name] < 0.6 * final['constant'], name
+    acc = m['final_test_accuracy']
+    assert min(v for k, v in acc.items() if k != 'constant') > acc['constant']
+
+
 # =============================================================================
 # Book 3
 # =============================================================================
@@ -181,6 +291,35 @@ def check_tanh(m, out):
         assert 'Graphviz' in m['graph_error'] and os.path.exists(os.path.join(out, 'tanh.dot'))
     else:
         assert m['graph_image'] in m['figures']
+
+
+def check_gan(m, out):
+    # a smoke test: ten iterations do not make digits (the full run takes hundreds)
+    assert m['iterations'] == 10
+    for key in ('loss_g_last_10', 'loss_d_last_10'):
+        assert 0 < m[key] < 10, key
+    assert 0 < m['D_fake_last_10'] < m['D_real_last_10'] < 1   # the discriminator starts to tell them apart
+
+
+def check_vae(m, out):
+    # bug #32: z = mu + exp(0.5 log_var) eps, so log_var = log 4 spreads z with std 2 (not 4)
+    assert m['sampling_std_for_variance_4'] == pytest.approx(2.0, abs=0.03)
+    assert m['initial_test_loss'] == pytest.approx(784 * 0.6931, rel=0.1)   # a coin flip per pixel
+    assert m['test_loss'] < 0.6 * m['initial_test_loss']
+
+
+def check_grad_cam(m, out):
+    assert m['pretrained'] is False and m['input_size'] == 96 and m['cam_shape'] == [6, 6]
+    assert m['cam_min'] >= 0 and m['cam_max'] == pytest.approx(1.0)
+    # bug #31: in test mode the heat map is reproducible; with dropout active (the original) it is not
+    assert m['test_mode_difference'] == 0
+    assert m['dropout_difference'] > 0.01
+
+
+def check_style_transfer(m, out):
+    assert m['pretrained'] is False and m['size'] == 64
+    assert m['loss_final'] < 0.5 * m['loss_initial']
+    assert m['style_loss_final'] < m['style_loss_initial']
 
 
 def check_tanh_without_graphviz(m, out):
@@ -199,12 +338,31 @@ EXAMPLES = [
     Example('rl/sarsa.py', check_sarsa),
     Example('rl/sarsa.py', check_sarsa_off_policy, args=('--off-policy',), id='rl/sarsa.py-off-policy'),
     Example('rl/q_learning.py', check_q_learning),
+    Example('rl/q_learning_nn.py', check_q_learning_nn),
+    Example('rl/dqn_cartpole.py', check_dqn_cartpole, needs=('gymnasium',)),
+    Example('rl/reinforce.py', check_policy_gradient, needs=('gymnasium',)),
+    Example('rl/reinforce_baseline.py', check_policy_gradient, needs=('gymnasium',)),
+    Example('rl/actor_critic.py', check_actor_critic, needs=('gymnasium',), slow=True),
     Example('classic/gates_perceptron.py', check_gates),
     Example('classic/activations.py', check_activations),
     Example('classic/gradient_check.py', check_gradient_check),
+    Example('classic/two_layer_net.py', check_two_layer_net, **MNIST),
+    Example('classic/optimizer_compare.py', check_optimizer_compare, **MNIST),
+    Example('classic/weight_init_compare.py', check_weight_init_compare, **MNIST),
+    Example('classic/batchnorm_compare.py', check_batchnorm_compare, **MNIST),
+    Example('classic/overfit_regularization.py', check_overfit_regularization, **MNIST),
+    Example('classic/hyperparam_search.py', check_hyperparam_search, slow=True, **MNIST),
+    Example('classic/simple_cnn.py', check_simple_cnn, **MNIST),
+    Example('classic/lr_schedule.py', check_lr_schedule, **MNIST),
     Example('tanh.py', check_tanh),
     Example('tanh.py', check_tanh_without_graphviz, env={'PATH': ''},
             stdout_has=('Graphviz "dot" was not found',), id='tanh.py-without-graphviz'),
+    Example('gan.py', check_gan, **MNIST),
+    Example('vae.py', check_vae, **MNIST),
+    Example('grad_cam.py', check_grad_cam, args=NO_VGG_WEIGHTS, needs=('PIL',),
+            stdout_has=('using RANDOM weights',)),
+    Example('style_transfer.py', check_style_transfer, args=NO_VGG_WEIGHTS, needs=('PIL',),
+            stdout_has=('using RANDOM weights',)),
 ]
 
 
@@ -217,6 +375,9 @@ def _param(example):
 def test_example(example, tmp_path):
     for module in example.needs:
         pytest.importorskip(module)
+    for path in example.files:
+        if not os.path.exists(path):
+            pytest.skip(f'{os.path.normpath(path)} is missing (CI provides it)')
     out = tmp_path / 'out'
     metrics = run_example(example, out)
     example.check(metrics, str(out))

@@ -110,7 +110,7 @@ def main(argv=None):
               f'{distances[name]:.4f} from the minimum')
     figures = [plot_paths(paths, args.out)]
 
-    (x_train, t_train), _, source = load_mnist(args.root)
+    (x_train, t_train), _, source = load_mnist(args.root, quick=args.quick)
     start = time.perf_counter()
     losses = compare_on_mnist(x_train, t_train, iters)
     seconds = time.perf_counter() - start

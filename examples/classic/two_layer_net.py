@@ -36,7 +36,7 @@ def main(argv=None):
     iters = args.iters or (2000 if args.quick else 10000)
     batch_size = 100
 
-    (x_train, t_train), (x_test, t_test), source = load_mnist(args.root)
+    (x_train, t_train), (x_test, t_test), source = load_mnist(args.root, quick=args.quick)
     model = MultiLayerNet([args.hidden], weight_init='normal')
     optimizer = optimizers.SGD(args.lr).setup(model)
     iters_per_epoch = max(len(x_train) // batch_size, 1)

@@ -39,8 +39,15 @@ def _arrays(dataset, flatten):
     return x, dataset.label.astype(np.int64)
 
 
-def load_mnist(root=None, flatten=True, n_train=None, n_test=None, verbose=True):
-    """((x_train, t_train), (x_test, t_test), source); at most ``n_train`` / ``n_test`` images of each."""
+def load_mnist(root=None, flatten=True, quick=False, n_train=None, n_test=None, verbose=True):
+    """((x_train, t_train), (x_test, t_test), source); at most ``n_train`` / ``n_test`` images of each.
+
+    ``quick`` (the examples' --quick) caps them at 8,000 / 2,000, so that a quick run takes the
+    same time whether the full training set is there or not.
+    """
+    if quick:
+        n_train = min(n_train or SPLIT_TRAIN, SPLIT_TRAIN)
+        n_test = min(n_test or 10000 - SPLIT_TRAIN, 10000 - SPLIT_TRAIN)
     test = MNIST(train=False, transform=None, root=root)
     try:
         train = MNIST(train=True, transform=None, root=root)
