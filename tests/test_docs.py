@@ -5,6 +5,8 @@
   sharing their names, like a notebook, in a temporary folder (for the images they write);
 * the Getting-started pages show the README's commands verbatim;
 * every dezero module has an API page;
+* the differences pages name regression tests that exist, and the examples gallery names scripts
+  that exist and shows the same figures as ``examples/images``;
 * the site builds with ``mkdocs build --strict`` (slow; skipped when MkDocs is not installed).
 """
 import doctest
@@ -100,6 +102,31 @@ def test_every_module_has_an_api_page():
     missing = [m for m in _modules()[1:] if m not in documented]
     assert not missing, ('add docs/api/<module>.md containing "::: <module>" and list it under '
                          f'"API reference" in mkdocs.yml for: {missing}')
+
+
+@pytest.mark.parametrize('page', ['differences.md', 'differences.ko.md'])
+def test_differences_name_regression_tests_that_exist(page):
+    """`file::test` names a test of tests/file; a bare `::test` continues the file named before it."""
+    text, current, seen = _read(os.path.join(DOCS, page)), None, 0
+    for m in re.finditer(r'`(test_\w+\.py)?::(test_\w+)`', text):
+        current = m.group(1) or current
+        source = _read(os.path.join(ROOT, 'tests', current))
+        assert re.search(r'^def %s\b' % m.group(2), source, re.M), f'{page}: {current}::{m.group(2)} not found'
+        seen += 1
+    assert seen > 34
+
+
+@pytest.mark.parametrize('page', ['examples.md', 'examples.ko.md'])
+def test_gallery_names_scripts_that_exist_and_their_figures(page):
+    text = _read(os.path.join(DOCS, page))
+    scripts = re.findall(r'`python (examples/[\w/]+\.py)', text)
+    assert scripts
+    missing = [s for s in scripts if not os.path.isfile(os.path.join(ROOT, s))]
+    assert not missing, missing
+    for image in re.findall(r'\]\((images/examples/[\w.]+\.png)\)', text):
+        with open(os.path.join(DOCS, image), 'rb') as a, \
+                open(os.path.join(ROOT, 'examples', 'images', os.path.basename(image)), 'rb') as b:
+            assert a.read() == b.read(), f'{image} differs from examples/images: copy it again'
 
 
 @pytest.mark.slow
