@@ -288,7 +288,7 @@ class MomentumSGD(Optimizer):
 class Nesterov(MomentumSGD):
     """Nesterov's accelerated gradient: v = momentum * v - lr * g;  W += momentum * v - lr * g.
 
-    The same update as the book's (vol. 1) ``Nesterov`` class, written in Sutskever's form.
+    The standard form (Sutskever et al., 2013; the same update as PyTorch's ``SGD(nesterov=True)``).
     """
 
     def update_one(self, param):
