@@ -86,9 +86,8 @@ class DQNAgent:
         self.qnet_target = QNet(action_size)
         self.optimizer = optimizers.Adam(lr).setup(self.qnet)
 
-    def get_action(self, state, epsilon=None):
-        epsilon = self.epsilon if epsilon is None else epsilon
-        if np.random.rand() < epsilon:
+    def get_action(self, state):
+        if np.random.rand() < self.epsilon:
             return int(np.random.choice(self.action_size))
         with dezero.no_grad():
             qs = self.qnet(state[np.newaxis, :].astype(np.float32))
