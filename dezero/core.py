@@ -536,6 +536,12 @@ def _summed(g, x):
     return Variable(g if g.shape == shape else utils.sum_to(g, shape))
 
 
+def _binary(f, x0, x1):
+    """Call the binary Function ``f`` on ``x0`` and ``x1``, with x1 converted to match x0."""
+    x0 = as_variable(x0)
+    return f(x0, _as_operand(x1, x0.data))
+
+
 class Add(Function):
     def forward(self, x0, x1):
         return x0 + x1
@@ -548,9 +554,7 @@ class Add(Function):
 
 
 def add(x0, x1):
-    if not isinstance(x0, Variable):
-        x0 = as_variable(x0)
-    return Add()(x0, x1 if isinstance(x1, Variable) else _as_operand(x1, x0.data))
+    return _binary(Add(), x0, x1)
 
 
 class Mul(Function):
@@ -569,9 +573,7 @@ class Mul(Function):
 
 
 def mul(x0, x1):
-    if not isinstance(x0, Variable):
-        x0 = as_variable(x0)
-    return Mul()(x0, x1 if isinstance(x1, Variable) else _as_operand(x1, x0.data))
+    return _binary(Mul(), x0, x1)
 
 
 class Neg(Function):
@@ -601,9 +603,7 @@ class Sub(Function):
 
 
 def sub(x0, x1):
-    if not isinstance(x0, Variable):
-        x0 = as_variable(x0)
-    return Sub()(x0, x1 if isinstance(x1, Variable) else _as_operand(x1, x0.data))
+    return _binary(Sub(), x0, x1)
 
 
 def rsub(x0, x1):
@@ -629,9 +629,7 @@ class Div(Function):
 
 
 def div(x0, x1):
-    if not isinstance(x0, Variable):
-        x0 = as_variable(x0)
-    return Div()(x0, x1 if isinstance(x1, Variable) else _as_operand(x1, x0.data))
+    return _binary(Div(), x0, x1)
 
 
 def rdiv(x0, x1):
@@ -676,8 +674,7 @@ class Power(Function):
 
 
 def power(x, y):
-    x = as_variable(x)
-    return Power()(x, _as_operand(y, x.data))
+    return _binary(Power(), x, y)
 
 
 def _pow_operator(self, other):
