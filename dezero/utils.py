@@ -1,8 +1,9 @@
-"""Helpers: graph drawing, array shape utilities, gradient checking, downloads and size arithmetic.
+"""Helpers: graph drawing, gradient checking and downloads; and the book's array helpers.
 
-Optional tools (Graphviz ``dot``, IPython) are looked up only when a function needs them, and
-``dezero.core`` is imported inside the functions that use it, because ``core`` imports ``functions``,
-which imports this module.
+The array helpers the book put here (``sum_to``, ``reshape_sum_backward``, ``logsumexp``,
+``max_backward_shape``, ``get_conv_outsize``, ``get_deconv_outsize``, ``pair``) live in
+``dezero.arrays`` and are re-exported. Optional tools (Graphviz ``dot``, IPython) are looked up
+only when a function needs them.
 """
 import contextlib
 import hashlib
@@ -15,13 +16,10 @@ import warnings
 
 import numpy as np
 
-from dezero import cuda
-
-
-def _data(x):
-    """The array inside a Variable, or ``x`` itself."""
-    from dezero.core import Variable
-    return x.data if isinstance(x, Variable) else x
+from dezero import arrays, cuda
+from dezero.arrays import (get_conv_outsize, get_deconv_outsize, max_backward_shape,  # noqa: F401
+                           pair, reshape_sum_backward, sum_to)
+from dezero.engine import Variable, VariableNode
 
 
 # =============================================================================
@@ -32,10 +30,21 @@ def _dot_escape(text):
     return text.replace('\\', '\\\\').replace('"', '\\"')
 
 
+def _shown(v):
+    """The object that stands for Variable ``v`` in a drawing: the same for every Function that
+    holds it (the Variable while it is alive, else the node the graph keeps for it)."""
+    n = v.node or v
+    if n.__class__ is VariableNode:
+        y = n.ref()
+        return n if y is None else y
+    return n
+
+
 def _dot_var(v, verbose=False):
     """The DOT node line of Variable ``v``; ``verbose`` adds its shape and dtype to the label."""
+    v = _shown(v)
     name = '' if v.name is None else v.name
-    if verbose and v.data is not None:
+    if verbose and (v.data is not None or v.__class__ is VariableNode):
         if v.name is not None:
             name += ': '
         name += str(v.shape) + ' ' + str(v.dtype)
@@ -46,11 +55,11 @@ def _dot_func(f):
     """The DOT node line of Function ``f`` followed by its input and output edges."""
     txt = f'{id(f)} [label="{_dot_escape(f.__class__.__name__)}", color=lightblue, style=filled, shape=box]\n'
     for x in f.inputs:
-        txt += f'{id(x)} -> {id(f)}\n'
+        txt += f'{id(_shown(x))} -> {id(f)}\n'
     for ref in f.outputs:
         y = ref()
         if y is not None:  # an output may already have been garbage-collected
-            txt += f'{id(f)} -> {id(y)}\n'
+            txt += f'{id(f)} -> {id(_shown(y))}\n'
     return txt
 
 
@@ -164,68 +173,15 @@ def _ipython_image(path, fmt):
     return None
 
 
-# =============================================================================
-# Shape helpers used by the backward passes
-# =============================================================================
-def _normalize_axes(axis, ndim):
-    """Return ``axis`` (None, an int, a tuple or a list) as a sorted tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    if not isinstance(axis, (tuple, list)):
-        axis = (axis,)
-    for a in axis:
-        if not -ndim <= a < ndim:
-            raise ValueError(f'axis {a} is out of bounds for an array of dimension {ndim}')
-    return tuple(sorted(a % ndim for a in axis))
-
-
-def sum_to(x, shape):
-    """Sum array ``x`` over its broadcast axes so that the result has ``shape`` (undoes broadcasting).
-
-    Example:
-        >>> sum_to(np.ones((2, 3)), (1, 3))
-        array([[2., 2., 2.]])
-    """
-    shape = tuple(shape)
-    lead = x.ndim - len(shape)
-    if lead < 0 or any(s not in (1, xs) for s, xs in zip(shape, x.shape[lead:])):
-        raise ValueError(f'cannot sum an array of shape {x.shape} to shape {shape}')
-    lead_axis = tuple(range(lead))
-    axis = tuple(lead + i for i, s in enumerate(shape) if s == 1)
-    y = x.sum(lead_axis + axis, keepdims=True)
-    if lead > 0:
-        y = y.squeeze(lead_axis)
-    return y
-
-
-def reshape_sum_backward(gy, x_shape, axis, keepdims):
-    """Reshape the gradient ``gy`` of a sum over ``axis`` so that it broadcasts back to ``x_shape``."""
-    ndim = len(x_shape)
-    shape = list(gy.shape)
-    if ndim > 0 and axis is not None and not keepdims:
-        for a in _normalize_axes(axis, ndim):
-            shape.insert(a, 1)
-    return gy.reshape(tuple(shape))
-
-
 def logsumexp(x, axis=1):
-    """log(sum(exp(x))) over ``axis`` with kept dims, computed stably by shifting by the maximum.
+    """log(sum(exp(x))) over ``axis`` of array ``x``, with kept dims, computed stably.
 
     Example:
         >>> logsumexp(np.array([[0.0, 0.0], [1.0, -np.inf]]))
         array([[0.69314718],
                [1.        ]])
     """
-    xp = cuda.get_array_module(x)
-    m = x.max(axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, m.dtype.type(0))  # rows of -inf (or +inf) must not turn into nan
-    return m + xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True))
-
-
-def max_backward_shape(x, axis):
-    """The shape of ``max(x, axis, keepdims=True)``: ``x.shape`` with the reduced axes set to 1."""
-    axes = _normalize_axes(axis, x.ndim)
-    return tuple(1 if i in axes else s for i, s in enumerate(x.shape))
+    return arrays.logsumexp(x, axis, cuda.get_array_module(x))
 
 
 # =============================================================================
@@ -241,8 +197,7 @@ def gradient_check(f, x, *args, rtol=1e-4, atol=1e-5, **kwargs):
         >>> gradient_check(lambda x: x ** 3, np.array([1.0, 2.0]))
         True
     """
-    from dezero.core import Variable
-    data = _data(x)
+    data = cuda.unwrap(x)
     xp = cuda.get_array_module(data)
     data = xp.asarray(data)
     if data.dtype in (np.float16, np.float32):
@@ -277,7 +232,7 @@ def numerical_grad(f, x, *args, **kwargs):
         [6. 2.]
     """
     eps = 1e-4
-    x = _data(x)
+    x = cuda.unwrap(x)
     if x.dtype.kind != 'f':
         raise TypeError(f'numerical_grad needs floating-point data, got {x.dtype}')
     grad = cuda.get_array_module(x).zeros_like(x)
@@ -296,18 +251,18 @@ def numerical_grad(f, x, *args, **kwargs):
 
 def _output_copy(y):
     """A copy of f's output data: ``f`` may return a view of x, which is about to change."""
-    y = _data(y)
+    y = cuda.unwrap(y)
     return cuda.get_array_module(y).array(y)
 
 
 def array_equal(a, b):
     """True if ``a`` and ``b`` (arrays or Variables, on any device) have equal shape and values."""
-    return np.array_equal(cuda.as_numpy(_data(a)), cuda.as_numpy(_data(b)))
+    return np.array_equal(cuda.as_numpy(cuda.unwrap(a)), cuda.as_numpy(cuda.unwrap(b)))
 
 
 def array_allclose(a, b, rtol=1e-4, atol=1e-5):
     """True if ``a`` and ``b`` (arrays or Variables, on any device) are elementwise close."""
-    return np.allclose(cuda.as_numpy(_data(a)), cuda.as_numpy(_data(b)), rtol=rtol, atol=atol)
+    return np.allclose(cuda.as_numpy(cuda.unwrap(a)), cuda.as_numpy(cuda.unwrap(b)), rtol=rtol, atol=atol)
 
 
 # =============================================================================
@@ -415,35 +370,3 @@ def _download_error_message(file_name, file_path, errors):
     lines += ['Download the file yourself and save it as:', '  ' + file_path,
               'Set the DEZERO_HOME environment variable to use another cache folder.']
     return '\n'.join(lines)
-
-
-# =============================================================================
-# Sizes for convolution and pooling
-# =============================================================================
-def get_conv_outsize(input_size, kernel_size, stride, pad):
-    """Output length of a convolution or pooling along one axis.
-
-    Example:
-        >>> get_conv_outsize(4, 3, 1, 1)   # the book's step 55: 4x4 input, 3x3 kernel, pad 1
-        4
-    """
-    return (input_size + pad * 2 - kernel_size) // stride + 1
-
-
-def get_deconv_outsize(size, k, s, p):
-    """Output length of a transposed convolution along one axis."""
-    return s * (size - 1) + k - 2 * p
-
-
-def pair(x):
-    """``(x, x)`` for an int; a 2-tuple, or a 2-element list as a tuple; anything else is an error.
-
-    Example:
-        >>> pair(3), pair([2, 1])
-        ((3, 3), (2, 1))
-    """
-    if isinstance(x, (int, np.integer)):
-        return (int(x), int(x))
-    if isinstance(x, (tuple, list)) and len(x) == 2:
-        return tuple(x)
-    raise ValueError(f'expected an int or a pair of ints, got {x!r}')

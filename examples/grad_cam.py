@@ -36,6 +36,7 @@ from dezero.models import VGG16  # noqa: E402
 
 def grad_cam(model, x, class_id=None, test_mode=True):
     """(heat map over conv5_3's grid in [0, 1], class id, its score) for the input batch x (1, 3, H, W)."""
+    model.conv5_3.retain_outputs = True     # keep conv5_3's output (relu after it keeps only its own)
     with dezero.using_config('train', not test_mode):
         y = model(x)
     A = model.conv5_3.outputs[0]()          # conv5_3's output (before its ReLU), (1, 512, h, w)

@@ -165,15 +165,30 @@ def test_user_seed_is_used():
     assert np.array_equal(x.grad.data, [30.0, 300.0])
 
 
-def test_backward_on_a_leaf_or_no_grad_result_seeds_ones():
+def test_backward_on_a_leaf_seeds_ones():
     x = Variable(np.array([1.0, 2.0]))
     x.backward()
     assert np.array_equal(x.grad.data, [1.0, 1.0])
+
+
+def test_backward_on_a_result_computed_under_no_grad_says_no_graph_was_recorded():
+    x = Variable(np.array([1.0, 2.0]))
     with no_grad():
         y = x * 2
     assert y.creator is None
-    y.backward()
-    assert np.array_equal(y.grad.data, [1.0, 1.0])
+    with pytest.raises(RuntimeError, match='no graph was recorded'):
+        y.backward()
+    assert y.grad is None and x.grad is None
+    z = y * 3                     # as an input of a recorded graph it is a leaf like any other
+    z.backward()
+    assert np.array_equal(y.grad.data, [3.0, 3.0])
+
+
+def test_backward_on_a_first_order_gradient_says_create_graph_is_needed():
+    x = Variable(np.array(2.0))
+    (x ** 3).backward()
+    with pytest.raises(RuntimeError, match='create_graph=True'):
+        x.grad.backward()
 
 
 def test_integer_data_gives_integer_gradients_step_37():

@@ -70,7 +70,7 @@ def _np_lstm(x, *rest):
 
 
 def _cell(x, *rest):
-    return F._lstm_cell(x, rest[8], rest[13], rest[0:4], rest[4:8], rest[9:13])
+    return F.lstm_cell(x, rest[8], rest[13], rest[0:4], rest[4:8], rest[9:13])
 
 
 def _cell_shapes(n, i, h):
@@ -79,7 +79,7 @@ def _cell_shapes(n, i, h):
 
 SPECS = [
     OpSpec('lstm_cell', _cell, _np_lstm, _cell_shapes(2, 3, 2) + _cell_shapes(1, 1, 3), order=2),
-    OpSpec('lstm_cell_first_step', lambda x, *r: F._lstm_cell(x, None, None, r[0:4], r[4:8], None),
+    OpSpec('lstm_cell_first_step', lambda x, *r: F.lstm_cell(x, None, None, r[0:4], r[4:8], None),
            lambda x, *r: _np_lstm(x, *r[0:8], np.zeros((len(x), 2)), *[np.zeros((2, 2))] * 4,
                                   np.zeros((len(x), 2))),
            [((2, 3),) + ((3, 2),) * 4 + ((2,),) * 4], order=3),

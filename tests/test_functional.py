@@ -62,12 +62,15 @@ def test_grad_of_output_with_respect_to_itself():
     assert np.array_equal(dezero.grad(x, x).data, [1.0, 1.0])
 
 
-def test_grad_retain_graph_false_frees_the_graph():
+def test_grad_retain_graph_false_releases_the_graph():
     x = Variable(np.array(2.0))
     h = x * 3
     y = h * h
-    dezero.grad(y, x, retain_graph=False)
-    assert y.creator is None and h.creator is None
+    assert dezero.grad(y, x, retain_graph=False).data == 36.0
+    f = y.creator
+    assert f.released and all(v.data is None for v in f.inputs)     # h's array is no longer kept
+    with pytest.raises(RuntimeError, match='retain_graph=True'):
+        dezero.grad(y, x)
 
 
 def _f(x):

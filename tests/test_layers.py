@@ -108,6 +108,16 @@ def test_call_keeps_weak_references_to_inputs_and_outputs():
     assert layer.outputs[0]() is None
 
 
+def test_retain_outputs_keeps_the_last_calls_outputs():
+    layer = L.Linear(2, in_size=3)
+    layer.retain_outputs = True
+    x = Variable(np.ones((1, 3), dtype=np.float32))
+    z = F.relu(layer(x))                 # relu keeps its output, not layer's
+    assert layer.outputs[0]().shape == (1, 2)
+    z.backward(retain_grad=True)
+    assert layer.outputs[0]().grad.shape == (1, 2)
+
+
 def test_forward_must_be_overridden():
     with pytest.raises(NotImplementedError, match='Layer must define forward'):
         L.Layer()(np.zeros(1))

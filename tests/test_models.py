@@ -92,12 +92,14 @@ def _count(model):
 @pytest.mark.slow
 def test_vgg16_structure_and_parameter_count():
     model = models.VGG16()
+    model.conv5_3.retain_outputs = True                           # what grad_cam reads
     with dezero.test_mode():
         y = model(np.random.rand(1, 3, 32, 32).astype(np.float32))
     assert y.shape == (1, 1000) and y.dtype == np.float32
     # 138,357,544 at 224x224; at 32x32 fc6 sees 512 inputs instead of 7 * 7 * 512.
     assert _count(model) == 138357544 - (7 * 7 * 512 - 512) * 4096
-    assert model.conv5_3.outputs[0]().shape == (1, 512, 2, 2)     # what grad_cam reads
+    assert model.conv5_3.outputs[0]().shape == (1, 512, 2, 2)
+    assert model.conv5_2.outputs[0]() is None      # relu keeps only its output: this one is freed
 
 
 @needs_conv

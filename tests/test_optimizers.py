@@ -211,13 +211,11 @@ def test_freeze_param_accepts_parameters():
 
 
 def test_in_place_hooks_and_updates_apply_once_to_a_shared_gradient():
-    """Bug #16: two parameters holding one gradient object must not get the decay twice."""
+    """Bug #16: Add's backward hands one gradient to both its inputs; the decay must not apply twice."""
     model = dezero.Model()
     model.a = Parameter(np.array([1.0, 2.0]))
     model.b = Parameter(np.array([10.0, 20.0]))
-    shared = Variable(np.array([1.0, 1.0]))
-    model.a.grad = shared
-    model.b.grad = shared
+    F.sum(model.a + model.b).backward()        # the original gave a and b one gradient object
     opt = optimizers.SGD(lr=1.0).setup(model)
     opt.add_hook(optimizers.WeightDecay(0.1))
     opt.update()

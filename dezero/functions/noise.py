@@ -1,0 +1,36 @@
+"""Noise: dropout (inverted, the identity in test mode)."""
+import numpy as np
+
+from dezero import cuda
+from dezero.engine import Config, Function, as_variable
+
+
+class Dropout(Function):
+    keep_inputs = ()
+
+    def __init__(self, mask):
+        self.mask = mask        # kept elements scaled by 1 / (1 - ratio), zeros elsewhere
+
+    def forward(self, x):
+        return x * self.mask
+
+    def backward(self, gy):
+        return gy * self.mask
+
+
+def dropout(x, dropout_ratio=0.5):
+    """Inverted dropout: zero each element with probability ``dropout_ratio`` and scale the rest.
+
+    Identity in test mode (``dezero.test_mode()``). The mask is drawn with
+    ``xp.random.rand(*x.shape)``, as in the original.
+    """
+    x = as_variable(x)
+    if not 0 <= dropout_ratio < 1:
+        raise ValueError(f'dropout: dropout_ratio must be in [0, 1), got {dropout_ratio}')
+    if not Config.train:
+        return x
+    xp = cuda.get_array_module(x.data)
+    dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)
+    keep = xp.random.rand(*x.shape) > dropout_ratio
+    mask = keep.astype(dtype) / dtype.type(1 - dropout_ratio)
+    return Dropout(mask)(x)

@@ -1,0 +1,289 @@
+"""Array and shape: reshape, transpose, indexing, joining and splitting, broadcasting.
+
+None of these backwards reads an array: each keeps only shapes (``keep_inputs = ()``), so the
+graph holds no activation on their behalf.
+"""
+import numpy as np
+
+from dezero import cuda
+from dezero.arrays import normalize_axes, sum_to as sum_to_array
+from dezero.engine import Function, Variable, as_variable
+
+
+def _shape_arg(name, shape):
+    """``shape`` (an int, or a tuple or list of ints) as a tuple, checked."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or \
+            not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f'{name}: shape must be an int or a tuple of ints, got {shape!r}')
+    return tuple(int(s) for s in shape)
+
+
+# =============================================================================
+# reshape / transpose / expand_dims / flatten / squeeze
+# =============================================================================
+class Reshape(Function):
+    keep_inputs = ()
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return reshape(gy, self.inputs[0].shape)
+
+
+def reshape(x, shape):
+    """``x`` with a new shape (one ``-1`` allowed); no node when the shape is unchanged."""
+    shape = _shape_arg('reshape', shape)
+    x = as_variable(x)
+    if x.shape == shape:
+        return x
+    if shape.count(-1) > 1 or any(s < -1 for s in shape):
+        raise ValueError(f'reshape: shape {shape} may contain one -1 and otherwise sizes >= 0')
+    known = int(np.prod([s for s in shape if s != -1]))
+    if (-1 in shape and (known == 0 or x.size % known)) or (-1 not in shape and known != x.size):
+        raise ValueError(f'reshape: cannot reshape x of shape {x.shape} ({x.size} elements) into {shape}')
+    return Reshape(shape)(x)
+
+
+class Transpose(Function):
+    keep_inputs = ()
+
+    def __init__(self, axes=None):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        if self.axes is None:
+            return transpose(gy)
+        return transpose(gy, tuple(np.argsort([a % len(self.axes) for a in self.axes])))
+
+
+def transpose(x, axes=None):
+    """Permute the axes (reverse them when ``axes`` is None); negative axes allowed."""
+    x = as_variable(x)
+    if axes is not None:
+        axes = tuple(axes)
+        if sorted(normalize_axes(axes, x.ndim)) != list(range(x.ndim)) or len(axes) != x.ndim:
+            raise ValueError(f'transpose: axes {axes} are not a permutation of the {x.ndim} axes of x')
+        axes = tuple(a % x.ndim for a in axes)
+    return Transpose(axes)(x)
+
+
+def expand_dims(x, axis):
+    """Insert an axis of length 1 at ``axis`` (NumPy semantics: -1 appends)."""
+    x = as_variable(x)
+    axis = normalize_axes(axis, x.ndim + 1)[0]
+    shape = list(x.shape)
+    shape.insert(axis, 1)
+    return reshape(x, tuple(shape))
+
+
+def flatten(x):
+    """Flatten every axis but the first (the batch): (N, ...) -> (N, -1)."""
+    x = as_variable(x)
+    if x.ndim < 1:
+        raise ValueError('flatten: x must have a batch axis, got a 0-d input')
+    return reshape(x, (x.shape[0], -1))
+
+
+def squeeze(x, axis=None):
+    """Remove axes of length 1 (all of them, or those in ``axis``, an int or a tuple)."""
+    x = as_variable(x)
+    axes = normalize_axes(axis, x.ndim) if axis is not None else \
+        tuple(i for i, n in enumerate(x.shape) if n == 1)
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f'squeeze: axis {a} of x with shape {x.shape} has length {x.shape[a]}, not 1')
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+# =============================================================================
+# Indexing: get_item
+# =============================================================================
+def _index(slices):
+    """Unwrap Variables used as indices."""
+    if isinstance(slices, Variable):
+        return slices.data
+    if isinstance(slices, tuple):
+        return tuple(s.data if isinstance(s, Variable) else s for s in slices)
+    return slices
+
+
+def _is_basic_index(slices):
+    """True when indexing can only select each element once (ints, slices, None, Ellipsis)."""
+    items = slices if isinstance(slices, tuple) else (slices,)
+    return all(s is None or s is Ellipsis or isinstance(s, (int, np.integer, slice)) for s in items)
+
+
+class GetItem(Function):
+    keep_inputs = ()
+
+    def __init__(self, slices):
+        self.slices = slices
+
+    def forward(self, x):
+        return x[self.slices]
+
+    def backward(self, gy):
+        return GetItemGrad(self.slices, self.inputs[0].shape)(gy)
+
+
+class GetItemGrad(Function):
+    """Scatter ``gy`` into zeros of the input's shape; repeated indices accumulate."""
+    keep_inputs = ()
+
+    def __init__(self, slices, in_shape):
+        self.slices = slices
+        self.in_shape = in_shape
+
+    def forward(self, gy):
+        gx = cuda.get_array_module(gy).zeros(self.in_shape, dtype=gy.dtype)
+        if _is_basic_index(self.slices):
+            gx[self.slices] = gy
+        else:
+            cuda.scatter_add(gx, self.slices, gy)
+        return gx
+
+    def backward(self, ggx):
+        return get_item(ggx, self.slices)
+
+
+def get_item(x, slices):
+    """``x[slices]``: ints, slices, Ellipsis, None, integer or boolean arrays."""
+    return GetItem(_index(slices))(x)
+
+
+# =============================================================================
+# Joining and splitting: stack / concat / split
+# =============================================================================
+def _joined(name, xs):
+    xs = list(xs) if isinstance(xs, (list, tuple)) else None
+    if not xs:
+        raise ValueError(f'{name}: xs must be a non-empty list or tuple of Variables or arrays')
+    return xs
+
+
+class Stack(Function):
+    keep_inputs = ()
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return cuda.get_array_module(xs[0]).stack(xs, axis=self.axis)
+
+    def backward(self, gy):
+        axis = self.axis % gy.ndim
+        return tuple(get_item(gy, (slice(None),) * axis + (i,)) for i in range(len(self.inputs)))
+
+
+def stack(xs, axis=0):
+    """Join Variables of equal shape along a new axis."""
+    return Stack(axis)(*_joined('stack', xs))
+
+
+class Concat(Function):
+    keep_inputs = ()
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return cuda.get_array_module(xs[0]).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        axis = self.axis % gy.ndim
+        bounds = np.cumsum([0] + [x.shape[axis] for x in self.inputs])
+        return tuple(get_item(gy, (slice(None),) * axis + (slice(a, b),))
+                     for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def concat(xs, axis=0):
+    """Join Variables along an existing axis."""
+    return Concat(axis)(*_joined('concat', xs))
+
+
+class Split(Function):
+    keep_inputs = ()
+
+    def __init__(self, indices_or_sections, axis):
+        self.indices_or_sections = indices_or_sections
+        self.axis = axis
+
+    def forward(self, x):
+        ys = cuda.get_array_module(x).split(x, self.indices_or_sections, axis=self.axis)
+        self.shapes = [y.shape for y in ys]
+        return tuple(ys)
+
+    def backward(self, *gys):
+        x = self.inputs[0]
+        xp = cuda.get_array_module(next(gy for gy in gys if gy is not None))
+        gys = [Variable(xp.zeros(shape, dtype=x.dtype)) if gy is None else gy
+               for gy, shape in zip(gys, self.shapes)]
+        return concat(gys, axis=self.axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """Split x along ``axis`` as ``np.split`` does; returns a list of Variables."""
+    ys = Split(indices_or_sections, axis)(x)
+    return ys if isinstance(ys, list) else [ys]
+
+
+# =============================================================================
+# Broadcasting: broadcast_to / sum_to
+# =============================================================================
+class BroadcastTo(Function):
+    keep_inputs = ()
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return cuda.get_array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return sum_to(gy, self.inputs[0].shape)
+
+
+def broadcast_to(x, shape):
+    """Broadcast ``x`` to ``shape``; no node if already that shape."""
+    shape = _shape_arg('broadcast_to', shape)
+    x = as_variable(x)
+    if x.shape == shape:
+        return x
+    try:
+        ok = np.broadcast_shapes(x.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f'broadcast_to: x of shape {x.shape} cannot be broadcast to {shape}')
+    return BroadcastTo(shape)(x)
+
+
+class SumTo(Function):
+    keep_inputs = ()
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return sum_to_array(x, self.shape)
+
+    def backward(self, gy):
+        return broadcast_to(gy, self.inputs[0].shape)
+
+
+def sum_to(x, shape):
+    """Sum ``x`` down to ``shape`` (the inverse of broadcasting); no node if already that shape."""
+    shape = _shape_arg('sum_to', shape)
+    x = as_variable(x)
+    if x.shape == shape:
+        return x
+    return SumTo(shape)(x)
