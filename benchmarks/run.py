@@ -104,7 +104,7 @@ def workload(name, label, unit, target, setting):
     return register
 
 
-@workload('ops', 'op overhead: 1,000 scalar ops (sin, ×0.5, exp, +x), forward+backward', 'µs/op', 1.3,
+@workload('ops', 'op overhead: 1,000 scalar ops (sin, ×0.5, exp, +x), forward+backward', 'µs/op', 0.9,
           dict(repeats=(40, 5), warmup=(5, 2)))
 def bench_ops(torch, repeats, warmup):
     import numpy as np
@@ -340,7 +340,7 @@ def bench_lstm(torch, repeats, warmup):
     return {'dezero': t_dezero, 'torch': t_torch}
 
 
-@workload('higher', '8th derivative of tanh by repeated backward(create_graph=True)', 'ms', 2.0,
+@workload('higher', '8th derivative of tanh by repeated backward(create_graph=True)', 'ms', 1.3,
           dict(repeats=(30, 5), warmup=(3, 1)))
 def bench_higher(torch, repeats, warmup):
     import warnings
@@ -376,9 +376,9 @@ def bench_higher(torch, repeats, warmup):
             'note': f'{count_functions(gd):,} graph functions vs {count_torch_nodes(gt):,}'}
 
 
-@workload('memory', 'peak memory, forward+backward of a 100-layer 256-wide ReLU MLP, batch 256', 'MB', 1.5,
-          dict(repeats=(1, 1), warmup=(1, 1)))
-def bench_memory(torch, repeats, warmup):
+def _memory(torch, retain_graph):
+    """Peak bytes of one forward+backward of a 100-layer MLP (MB): dezero with ``retain_graph``,
+    PyTorch with its default backward (which frees the graph as it goes)."""
     import tracemalloc
     import numpy as np
     import dezero.functions as F
@@ -404,7 +404,7 @@ def bench_memory(torch, repeats, warmup):
 
     def step_dezero():
         model.cleargrads()
-        F.sum(model(x)).backward()
+        F.sum(model(x)).backward(retain_graph=retain_graph)
 
     layers = [_torch_linear_from(torch, layer) for layer in model.layers]
     tx = torch.from_numpy(x)
@@ -415,7 +415,7 @@ def bench_memory(torch, repeats, warmup):
         h = tx
         for layer in layers:
             h = torch.relu(layer(h))
-        h.sum().backward()
+        h.sum().backward()             # PyTorch's default frees the graph as it goes
 
     step_dezero(), step_torch()
     check_close('memory', model.l0.W.grad.data, layers[0].weight.grad.numpy().T, 1e-3)
@@ -441,6 +441,18 @@ def bench_memory(torch, repeats, warmup):
         live += e.nbytes()
         peak_torch = max(peak_torch, live)
     return {'dezero': peak_dezero / 1e6, 'torch': peak_torch / 1e6}
+
+
+@workload('memory', 'peak memory, forward+backward of a 100-layer 256-wide ReLU MLP, batch 256, '
+          'backward(retain_graph=True) (dezero\'s default)', 'MB', 2.0, dict(repeats=(1, 1), warmup=(1, 1)))
+def bench_memory(torch, repeats, warmup):
+    return _memory(torch, retain_graph=True)
+
+
+@workload('memory_free', 'the same with backward(retain_graph=False) (PyTorch\'s default)', 'MB', 1.0,
+          dict(repeats=(1, 1), warmup=(1, 1)))
+def bench_memory_free(torch, repeats, warmup):
+    return _memory(torch, retain_graph=False)
 
 
 @workload('conv2d', 'conv2d 64→64 3×3 pad 1, batch 32, 32×32, forward+backward', 'ms', 2.0,

@@ -107,7 +107,8 @@ def logsumexp(x, axis, xp):
 
 def add_bias(y, b):
     """``y + b``, added in place when that cannot change y's shape or dtype (``y`` is then reused)."""
-    if b.dtype == y.dtype and np.broadcast_shapes(y.shape, b.shape) == y.shape:
+    if b.dtype == y.dtype and ((b.ndim == 1 and y.ndim and b.shape[0] == y.shape[-1])
+                               or np.broadcast_shapes(y.shape, b.shape) == y.shape):
         y += b
         return y
     return y + b

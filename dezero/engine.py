@@ -243,38 +243,33 @@ class Variable:
             self.grad.to_gpu()
 
 
-class VariableNode(Variable):
-    """What the graph keeps of a Variable whose array no backward needs: no array, the rest alike.
+class VariableNode:
+    """What the graph keeps of a Variable that a Function made: its creator, generation, shape,
+    dtype and a weak reference to it (``ref``), but not its array.
 
-    It has the Variable's ``creator``, ``generation``, ``shape``, ``dtype`` and ``name``, and
-    ``ref``, a weak reference to the Variable (the gradient of an unchained node goes there).
+    A Function keeps the node instead of the Variable for an input whose array its backward does
+    not read, so the array is freed when the program drops the Variable. Gradients wait in
+    backward under the node's ``ref`` (the same object as ``creator.outputs[i]``).
     """
-    __slots__ = ('ref', '_shape', '_dtype')
+    __slots__ = ('creator', 'generation', 'ref', 'shape', 'dtype')
+    data = grad = node = None
 
-    def __init__(self, y, creator):
-        self.data = self.grad = self.node = None
+    def __init__(self, creator, generation, ref, shape, dtype):
         self.creator = creator
-        self.generation = y.generation
-        self.ref = weakref.ref(y)
-        self._shape = y.data.shape
-        self._dtype = y.data.dtype
+        self.generation = generation
+        self.ref = ref
+        self.shape = shape
+        self.dtype = dtype
 
-    shape = property(lambda self: self._shape)
-    ndim = property(lambda self: len(self._shape))
-    size = property(lambda self: int(np.prod(self._shape)))
-    dtype = property(lambda self: self._dtype)
     name = property(lambda self: getattr(self.ref(), 'name', None))
-
-    def __len__(self):
-        return self._shape[0]
-
-    def __bool__(self):          # a node is always there (``x.node or x``), whatever its length
-        return True
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape)))
 
     def __repr__(self):
-        return f'variable node ({self._shape} {self._dtype}, data not kept)'
+        return f'<VariableNode {self.shape} {self.dtype}, array not kept>'
 
     def unchain(self):
+        """Make the Variable a leaf, for the Functions that hold this node too."""
         self.creator = None
         y = self.ref()
         if y is not None:
@@ -328,12 +323,17 @@ def as_constant(x, like=None):
     xp = np if like is None or like.__class__ is np.ndarray else cuda.get_array_module(like)
     t = type(x)
     if like is not None and (t is float or t is int or t is bool or t is complex):
-        kind = like.dtype.kind
-        dtype = like.dtype if kind in 'fc' and t is not complex else np.result_type(like.dtype, x)
-        return Constant(xp.asarray(x, dtype=dtype))
-    if isinstance(x, np.matrix):
+        dtype = like.dtype
+        if dtype.kind not in 'fc' or t is complex:
+            dtype = np.result_type(dtype, x)
+        x = xp.asarray(x, dtype=dtype)
+    elif isinstance(x, np.matrix):
         x = np.asarray(x)
-    return Constant(as_array(x, xp))
+    else:
+        x = as_array(x, xp)
+    c = _new(Constant)
+    c.data, c.name, c.grad, c.creator, c.generation, c.node = x, None, None, None, 0, None
+    return c
 
 
 # =============================================================================
@@ -345,10 +345,10 @@ class Function:
     ``backward`` receives one gradient Variable per output (None for an output that received
     none) and returns one per input (None for no gradient). An instance is used once.
 
-    ``keep_inputs`` lists the inputs whose Variables the backward reads (``self.inputs[i]``
-    then is that Variable; the others are VariableNodes, with shape and dtype but no array);
-    None, the default, keeps them all, as in the book. ``keep_outputs`` lists the outputs the
-    backward reads through ``self.retained_outputs()``.
+    ``keep_inputs`` lists the inputs whose Variables the backward reads; ``self.inputs`` holds
+    those Variables and, for the others, their VariableNodes (shape and dtype, no array). None,
+    the default, keeps every input Variable, as in the book. ``keep_outputs`` lists the outputs
+    the backward reads, through ``self.retained_outputs()``.
 
     Example:
         >>> class Square(Function):
@@ -369,56 +369,77 @@ class Function:
     released = False      # set by backward(retain_graph=False) once this Function's backward ran
 
     def __call__(self, *inputs):
-        for x in inputs:
-            if not isinstance(x, Variable):
+        n = len(inputs)
+        if n == 1 or n == 2:              # the common cases, kept cheap: they run millions of times
+            x0, x1 = inputs[0], inputs[-1]
+            if (x0.__class__ is not Variable and not isinstance(x0, Variable)) or \
+                    (x1.__class__ is not Variable and not isinstance(x1, Variable)):
                 inputs = _as_inputs(inputs)
-                break
+                x0, x1 = inputs[0], inputs[-1]
+        else:
+            for x in inputs:
+                if not isinstance(x, Variable):
+                    inputs = _as_inputs(inputs)
+                    break
         try:
-            ys = self.forward(*[x.data for x in inputs])
+            ys = self.forward(x0.data) if n == 1 else self.forward(x0.data, x1.data) if n == 2 else \
+                self.forward(*[x.data for x in inputs])
         except TypeError:                 # CuPy's error for a CPU/GPU mix-up: say which arrays
             cuda.check_same_device(*[x.data for x in inputs], name=type(self).__name__, state=vars(self))
             raise
-        if ys.__class__ is not tuple:
-            ys = (ys,)
-        outputs = [Variable(y if y.__class__ is np.ndarray else as_array(y)) for y in ys]
-        if _settings.enable_backprop:
-            self._record(inputs, outputs)
+        if ys.__class__ is not tuple:     # one output
+            y = _new(Variable)
+            y.data = ys if ys.__class__ is np.ndarray else as_array(ys)
+            y.name = y.grad = None
+            if not _settings.enable_backprop:
+                y.creator, y.generation, y.node = None, 0, NOT_RECORDED
+                return y
+            outputs = (y,)
+        elif not _settings.enable_backprop:
+            outputs = [_output(y, NOT_RECORDED) for y in ys]
+            return outputs[0] if len(outputs) == 1 else outputs
         else:
-            for y in outputs:
-                y.node = NOT_RECORDED
-        return outputs[0] if len(outputs) == 1 else outputs
-
-    def _record(self, inputs, outputs):
-        """Make this Function the creator of ``outputs`` and keep what its backward needs."""
-        self.generation = generation = max([x.generation for x in inputs])
+            outputs = [_output(y) for y in ys]
+        # Record: this Function becomes the creator of the outputs and keeps what backward reads.
+        if n == 1:
+            g = x0.generation
+        elif n == 2:
+            g = x0.generation if x0.generation > x1.generation else x1.generation
+        else:
+            g = max([x.generation for x in inputs])
+        self.generation = g
         keep = self.keep_inputs
-        if keep is None:               # the book's Function: inputs and outputs are the Variables
+        if keep is None or len(keep) == n:          # the book's Function keeps all its inputs
             self.inputs = list(inputs)
-            for y in outputs:
-                y.creator, y.generation = self, generation + 1
-            self.outputs = [weakref.ref(y) for y in outputs]
-            return
-        self.inputs = [x if i in keep else (x.node or x) for i, x in enumerate(inputs)]
-        nodes = []
-        for y in outputs:
-            y.creator, y.generation = self, generation + 1
-            y.node = VariableNode(y, self)
-            nodes.append(weakref.ref(y.node))
-        self.outputs = nodes
+        elif keep:
+            self.inputs = [x if i in keep else _node(x) for i, x in enumerate(inputs)]
+        else:
+            self.inputs = [_node(x) for x in inputs]
+        if len(outputs) == 1:             # its node is made when a Function needs it (_node)
+            y = outputs[0]
+            if self.keep_outputs:
+                self.output_data = (y.data,)
+            y.creator, y.generation, y.node = self, g + 1, None
+            self.outputs = [weakref.ref(y)]
+            return y
         if self.keep_outputs:
-            self.output_data = tuple(outputs[i].data for i in self.keep_outputs)
+            self.output_data = tuple([outputs[i].data for i in self.keep_outputs])
+        self.outputs = refs = []
+        for y in outputs:
+            y.creator, y.generation = self, g + 1
+            refs.append(weakref.ref(y))
+            y.node = None if keep is None else VariableNode(self, g + 1, refs[-1], y.data.shape, y.data.dtype)
+        return outputs
 
     def retained_outputs(self):
         """The outputs listed in ``keep_outputs``, as Variables in this Function's graph."""
+        if not _settings.enable_backprop:             # nothing is recorded: no graph to join
+            return [_output(data, NOT_RECORDED) for data in self.output_data]
         result = []
         for i, data in zip(self.keep_outputs, self.output_data):
-            node = self.outputs[i]()
-            if node is None:           # nobody held that output: a new node stands for it
-                node = VariableNode(Variable(data), self)
-                node.generation = self.generation + 1
-                self.outputs[i] = weakref.ref(node)
-            y = Variable(data)
-            y.creator, y.generation, y.node = self, node.generation, node
+            y = _output(data)
+            y.creator, y.generation = self, self.generation + 1
+            y.node = VariableNode(self, y.generation, self.outputs[i], data.shape, data.dtype)
             result.append(y)
         return result
 
@@ -429,67 +450,129 @@ class Function:
         raise NotImplementedError()
 
 
+def _output(y, node=None):
+    """A new Variable holding ``y`` (a 0-d array for a NumPy scalar), without Variable's checks."""
+    v = _new(Variable)
+    v.data = y if y.__class__ is np.ndarray else as_array(y)
+    v.name = v.grad = v.creator = None
+    v.generation, v.node = 0, node
+    return v
+
+
+_new = object.__new__
+
+
 def _as_inputs(inputs):
     """The inputs of a Function call as Variables: the others become Constants on the device of
     the first Variable, Python numbers taking its dtype (see ``as_constant``)."""
-    like = next((x.data for x in inputs if isinstance(x, Variable)), None)
+    like = None
+    for x in inputs:
+        if isinstance(x, Variable):
+            like = x.data
+            break
     return [x if isinstance(x, Variable) else as_constant(x, like) for x in inputs]
 
 
 # =============================================================================
 # The backward pass
 # =============================================================================
+def _node(x):
+    """What a Function keeps of an input ``x`` whose array its backward does not read: the
+    Variable's VariableNode (made on first need), or ``x`` itself for a leaf or for an output of
+    the book's kind of Function (which stand for themselves, as in the book)."""
+    n = x.node
+    if n is None:
+        f = x.creator
+        if f is None or f.keep_inputs is None:
+            return x
+        x.node = n = _new(VariableNode)
+        n.creator, n.generation, n.ref, n.shape, n.dtype = f, x.generation, f.outputs[0], x.data.shape, \
+            x.data.dtype
+    return n or x
+
+
+def _key(x):
+    """(key, creator, stand-in) of ``x``, an input of a Function, in backward.
+
+    The gradient of ``x`` waits under the key: the id of the weak reference ``creator.outputs[i]``
+    for an output of a built-in Function, else the Variable itself (a leaf, or an output of the
+    book's kind of Function). The stand-in is its VariableNode if it has one, else ``x``.
+    """
+    if x.__class__ is VariableNode:
+        return id(x.ref), x.creator, x
+    n = x.node
+    if n:
+        return id(n.ref), n.creator, n
+    f = x.creator
+    return (x if f is None or f.keep_inputs is None else id(f.outputs[0])), f, x
+
+
 def _backprop(seeds, retain_grad, create_graph, retain_graph=True, targets=None, partial=False):
     """Reverse-mode pass from ``seeds`` ({Variable: gradient Variable}).
 
-    Gradients wait in ``pending``, keyed by the node the graph keeps for each Variable.
-    Functions are popped from a heap, latest generation first, so each one runs once, after
-    every function that uses its outputs: O(n log n) overall. Without ``targets``, leaf
-    gradients are accumulated into ``.grad``. With a collection of ``targets`` nothing is
-    written to ``.grad`` and {target node: gradient} is returned; with ``partial`` the pass
-    stops at the targets (their own inputs are treated as independent of them).
+    Gradients wait in ``pending`` under the key of each Variable (see ``_key``). Functions are
+    popped from a heap, latest generation first, so each one runs once, after every function
+    that uses its outputs: O(n log n) overall. Without ``targets``, leaf gradients are
+    accumulated into ``.grad``. With a collection of ``targets`` (keys) nothing is written to
+    ``.grad`` and {key: gradient} is returned; with ``partial`` the pass stops at the targets
+    (their own inputs are treated as independent of them).
     """
     pending, found, heap, seen = {}, {}, [], set()
     given = set()                # ids of the buffers of the gradients stored in leaves' .grad
-
-    def send(x, gx):
-        """Route gradient ``gx`` to input ``x`` of a function: into a leaf's grad or pending."""
-        node = x.node or x
-        if targets is not None and node in targets:
-            g = found.get(node)
-            found[node] = gx if g is None else _add(g, gx, create_graph)
-            if partial:
-                return
-        f = node.creator
-        if f is None:
-            if targets is None:
-                leaf = node.ref() if node.__class__ is VariableNode else node
-                if leaf is not None:
-                    leaf.grad = _leaf_grad(gx, given) if leaf.grad is None else \
-                        _add(leaf.grad, gx, create_graph)
-            return
-        g = pending.get(node)
-        pending[node] = gx if g is None else _add(g, gx, create_graph)
-        if f not in seen:
-            seen.add(f)
-            heapq.heappush(heap, (-f.generation, len(seen), f))
-
+    own = set()                  # ids of leaf gradients this pass summed into new arrays
+    push, pop = heapq.heappush, heapq.heappop
+    f, routes = None, seeds.items()          # (Variable, its gradient) pairs to route
     old_mode = _settings.enable_backprop
     _settings.enable_backprop = create_graph
     try:
-        for y, gy in seeds.items():
-            send(y, gy)
-        while heap:
-            f = heapq.heappop(heap)[2]
+        while True:
+            for x, gx in routes:
+                if gx is None or x.__class__ is Constant:
+                    continue
+                d = x.data if x.__class__ is not VariableNode else x       # what has shape and dtype
+                if gx.__class__ is not Variable or d is None or gx.data.shape != d.shape or \
+                        gx.data.dtype is not d.dtype:
+                    gx = _checked_grad(f, x, gx)
+                if x.creator is None and not x.node and x.__class__ is not VariableNode:
+                    key, c, n = x, None, x            # a leaf, the commonest case (see _key)
+                else:
+                    key, c, n = _key(x)
+                if targets is not None and key in targets:
+                    g = found.get(key)
+                    found[key] = gx if g is None else _add(g, gx, create_graph)
+                    if partial:
+                        continue
+                if c is None:    # a leaf; an unchained node passes the gradient to its Variable
+                    leaf = n.ref() if n.__class__ is VariableNode else n
+                    if targets is None and leaf is not None:
+                        g = leaf.grad
+                        if g is None:
+                            leaf.grad = _leaf_grad(gx, given)
+                        elif create_graph:
+                            leaf.grad = g + gx
+                        elif id(g) in own and g.data.dtype is gx.data.dtype:
+                            g.data += gx.data     # a sum this pass made: nobody else holds it
+                        else:
+                            leaf.grad = _output(g.data + gx.data)
+                            own.add(id(leaf.grad))
+                    continue
+                g = pending.get(key)
+                pending[key] = gx if g is None else _add(g, gx, create_graph)
+                if c not in seen:
+                    seen.add(c)
+                    push(heap, (-c.generation, len(seen), c))
+            if not heap:
+                return found
+            f = pop(heap)[2]
             if f.released:
                 raise RuntimeError(f'backward reached {type(f).__name__}, whose saved arrays an earlier '
                                    'backward(retain_graph=False) released; pass retain_graph=True to '
                                    'the first backward to go through the graph again')
-            nodes = [ref() for ref in f.outputs]
-            gys = [None if n is None else pending.pop(n, None) for n in nodes]
-            if targets is None:
-                for n, gy in zip(nodes, gys):
-                    y = n.ref() if n.__class__ is VariableNode else n
+            book = f.keep_inputs is None          # its outputs wait under themselves, not a node
+            gys = [pending.pop(ref() if book else id(ref), None) for ref in f.outputs]
+            if targets is None:                   # the gradients of intermediate Variables
+                for ref, gy in zip(f.outputs, gys):
+                    y = ref()
                     if y is not None:
                         y.grad = gy if retain_grad else None
             try:
@@ -499,31 +582,27 @@ def _backprop(seeds, retain_grad, create_graph, retain_graph=True, targets=None,
                 cuda.check_same_device(*[x.data for x in f.inputs], name=type(f).__name__ + '.backward',
                                        state=state)
                 raise
-            if not isinstance(gxs, tuple):
-                gxs = (gxs,)
-            for x, gx in zip(f.inputs, gxs):
-                if gx is not None and x.__class__ is not Constant:
-                    if gx.__class__ is not Variable or gx.data.shape != x.shape or gx.data.dtype is not x.dtype:
-                        gx = _checked_grad(f, x, gx)
-                    send(x, gx)
+            routes = zip(f.inputs, gxs if gxs.__class__ is tuple else (gxs,))
             if not retain_graph:
-                f.inputs = [x.node or x for x in f.inputs]
+                routes = list(routes)
+                f.inputs = [_node(x) for x in f.inputs]
                 f.output_data = ()
                 f.released = True
     finally:
         _settings.enable_backprop = old_mode
-    return found
 
 
 def _add(g, gx, create_graph):
     """g + gx, recorded in the graph only under create_graph (never in place: g may be shared)."""
-    return g + gx if create_graph else Variable(g.data + gx.data)
+    return g + gx if create_graph else _output(g.data + gx.data)
 
 
 def _checked_grad(f, x, gx):
     """Wrap a raw array gradient and check it matches its input's shape and dtype kind."""
     if not isinstance(gx, Variable):
         gx = Variable(gx if cuda.is_array(gx) else as_array(gx))
+    if x.data is None and x.__class__ is not VariableNode:     # an input given as None
+        return gx
     gd = gx.data
     if gd.shape != x.shape or (x.dtype.kind in 'fc' and gd.dtype.kind not in 'fc'):
         raise ValueError(f'{type(f).__name__}.backward returned a gradient of shape {gd.shape} '
@@ -538,7 +617,7 @@ def _leaf_grad(g, given):
     d = g.data
     base = d if d.base is None else d.base
     if id(base) in given or not (d.flags.writeable if d.__class__ is np.ndarray else 0 not in d.strides):
-        g = g + 0 if _settings.enable_backprop else Variable(d.copy())
+        g = g + 0 if _settings.enable_backprop else _output(d.copy())
         d = g.data
         base = d if d.base is None else d.base
     given.add(id(base))
@@ -557,8 +636,8 @@ def partial_vjp(func, inputs, grad_outputs):
         for y, g in zip(func(*inputs), grad_outputs):
             if g is not None:
                 seeds[y] = g if y not in seeds else seeds[y] + g
-        found = _backprop(seeds, False, True, targets={x.node or x for x in inputs}, partial=True)
-    return [found.get(x.node or x) for x in inputs]
+        found = _backprop(seeds, False, True, targets={_key(x)[0] for x in inputs}, partial=True)
+    return [found.get(_key(x)[0]) for x in inputs]
 
 
 def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=True,
@@ -581,10 +660,10 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=Tr
     single = isinstance(inputs, Variable)
     inputs = [inputs] if single else list(inputs)
     found = _backprop(_seeds('grad', outputs, grad_outputs), False, create_graph, retain_graph,
-                      targets={x.node or x for x in inputs})
+                      targets={_key(x)[0] for x in inputs})
     result = []
     for i, x in enumerate(inputs):
-        gx = found.get(x.node or x)
+        gx = found.get(_key(x)[0])
         if gx is None and not allow_unused:
             raise ValueError(f'grad: the outputs do not depend on input {i} (shape {x.shape}); '
                              'pass allow_unused=True to get None for it')

@@ -33,7 +33,7 @@ def _dot_escape(text):
 def _shown(v):
     """The object that stands for Variable ``v`` in a drawing: the same for every Function that
     holds it (the Variable while it is alive, else the node the graph keeps for it)."""
-    n = v.node or v
+    n = v if v.__class__ is VariableNode else v.node or v
     if n.__class__ is VariableNode:
         y = n.ref()
         return n if y is None else y
@@ -86,11 +86,16 @@ def get_dot_graph(output, verbose=True):
             seen.add(f)
 
     add_func(output.creator)
+    drawn = set()        # nodes whose Variable is gone: their creator's edge is drawn from here
     while funcs:
         func = funcs.pop()
         txt += _dot_func(func)
         for x in func.inputs:
             txt += _dot_var(x, verbose)
+            shown = _shown(x)
+            if shown.__class__ is VariableNode and shown.creator is not None and id(shown) not in drawn:
+                drawn.add(id(shown))
+                txt += f'{id(shown.creator)} -> {id(shown)}\n'
             add_func(x.creator)
     return 'digraph g {\n' + txt + '}'
 

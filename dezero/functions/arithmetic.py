@@ -11,7 +11,9 @@ from dezero.functions.shape import sum_to
 
 def _to(g, x):
     """Gradient ``g`` summed to the shape of input ``x``; None for a Constant."""
-    return None if x.__class__ is Constant else sum_to(g, x.shape)
+    if x.__class__ is Constant:
+        return None
+    return g if g.data.shape == x.shape else sum_to(g, x.shape)
 
 
 class Add(Function):

@@ -2,9 +2,9 @@
 import numpy as np
 
 from dezero import cuda
-from dezero.arrays import add_bias
+from dezero.arrays import add_bias, sum_to as sum_to_array
 from dezero.engine import Constant, Function, Variable, as_constant, as_variable
-from dezero.functions.shape import get_item, reshape, sum_to, transpose
+from dezero.functions.shape import broadcast_to, get_item, reshape, sum_to, transpose
 
 
 class MatMul(Function):
@@ -17,7 +17,7 @@ class MatMul(Function):
     def backward(self, gy):
         x, W = self.inputs
         if x.ndim == 2 and W.ndim == 2:
-            return matmul(gy, W.T), matmul(x.T, gy)
+            return _linear_grads(x, W, None, gy)
         xm = x if x.ndim > 1 else reshape(x, (1,) + x.shape)      # vectors as matrices,
         Wm = W if W.ndim > 1 else reshape(W, W.shape + (1,))      # as np.matmul treats them
         batch = np.broadcast_shapes(xm.shape[:-2], Wm.shape[:-2])
@@ -64,16 +64,59 @@ class Linear(Function):
 
     def backward(self, gy):
         x, W = self.inputs[:2]
-        gx = None if x.__class__ is Constant else matmul(gy, W.T)
-        gW = None
-        if W.__class__ is not Constant:
-            x2 = x if x.ndim == 2 else reshape(x, (-1, x.shape[-1]))
-            gy2 = gy if gy.ndim == 2 else reshape(gy, (-1, gy.shape[-1]))
-            gW = matmul(x2.T, gy2)
-        if len(self.inputs) == 2:
-            return gx, gW
-        b = self.inputs[2]
-        return gx, gW, None if b.__class__ is Constant else sum_to(gy, b.shape)
+        return _linear_grads(x, W, self.inputs[2] if len(self.inputs) == 3 else None, gy)
+
+
+def _linear_grads(x, W, b, gy):
+    """(gx, gW) or (gx, gW, gb) of ``x @ W + b`` from one LinearGrad node (None for Constants)."""
+    wanted = [v is not None and v.__class__ is not Constant for v in (x, W, b)]
+    f = LinearGrad(wanted[0], wanted[1], b.shape if wanted[2] else None)
+    gs = f(x, W, gy) if any(wanted) else []
+    gs = iter(gs if isinstance(gs, list) else [gs])
+    grads = tuple(next(gs) if w else None for w in wanted)
+    return grads if b is not None else grads[:2]
+
+
+class LinearGrad(Function):
+    """The gradients of ``x @ W + b`` given gy, as one node: gx = gy W^T, gW = x^T gy (over every
+    leading axis of x) and gb = gy summed to b's shape, each only when asked for."""
+    keep_inputs = (0, 1, 2)
+
+    def __init__(self, need_x, need_W, b_shape):
+        self.need_x = need_x
+        self.need_W = need_W
+        self.b_shape = b_shape
+
+    def forward(self, x, W, gy):
+        xp = cuda.get_array_module(gy)
+        grads = []
+        if self.need_x:
+            grads.append(xp.matmul(gy, W.T))
+        if self.need_W:
+            grads.append(xp.matmul(x.reshape(-1, x.shape[-1]).T, gy.reshape(-1, gy.shape[-1])))
+        if self.b_shape is not None:
+            grads.append(sum_to_array(gy, self.b_shape))
+        return tuple(grads) if len(grads) > 1 else grads[0]
+
+    def backward(self, *ggs):
+        x, W, gy = self.inputs
+        ggs = iter(ggs)
+        ggx = next(ggs) if self.need_x else None
+        ggW = next(ggs) if self.need_W else None
+        ggb = next(ggs) if self.b_shape is not None else None
+        x2, gy2 = reshape(x, (-1, x.shape[-1])), reshape(gy, (-1, gy.shape[-1]))
+        gx = gW = g_gy = None
+        if ggW is not None:              # gW = x^T gy
+            gx = reshape(matmul(gy2, ggW.T), x.shape)
+            g_gy = reshape(matmul(x2, ggW), gy.shape)
+        if ggx is not None:              # gx = gy W^T
+            gW = matmul(reshape(ggx, (-1, ggx.shape[-1])).T, gy2)
+            g = matmul(ggx, W)
+            g_gy = g if g_gy is None else g_gy + g
+        if ggb is not None:              # gb = sum_to(gy, b's shape)
+            g = broadcast_to(ggb, gy.shape)
+            g_gy = g if g_gy is None else g_gy + g
+        return gx, gW, g_gy
 
 
 def _no_bias(b):
@@ -90,7 +133,7 @@ def check_linear(name, x, W, b=None):
     if W.ndim != 2 or x.ndim < 1 or x.shape[-1] != W.shape[0]:
         raise ValueError(f'{name}: x of shape {x.shape} cannot be multiplied by W of shape {W.shape}; '
                          'W must be (in, out) with in equal to the last axis of x')
-    if b is not None:
+    if b is not None and b.shape != W.shape[1:]:
         y_shape = x.shape[:-1] + W.shape[1:]
         try:
             ok = np.broadcast_shapes(y_shape, b.shape) == y_shape

@@ -10,6 +10,7 @@ import builtins
 import numpy as np
 
 from dezero import cuda
+from dezero.arrays import scalar
 from dezero.engine import Constant, Function, Variable, as_array, as_variable
 from dezero.functions.activations import log_softmax_array, softmax, softplus
 from dezero.functions.elementwise import abs, clip, log
@@ -65,9 +66,23 @@ class MeanSquaredError(Function):
         return _divide((diff * diff).sum(), _batch_size(diff))
 
     def backward(self, gy):
-        x0, x1 = self.inputs
-        gx0 = gy * (x0 - x1) * (2 / _batch_size(x0))
-        return gx0, -gx0
+        return tuple(MeanSquaredErrorGrad()(*self.inputs, gy))
+
+
+class MeanSquaredErrorGrad(Function):
+    """The gradients (g, -g) of mean_squared_error, g = gy (x0 - x1) 2 / N, as one node."""
+    keep_inputs = (0, 1, 2)
+
+    def forward(self, x0, x1, gy):
+        g = (x0 - x1) * (gy * scalar(gy, 2 / _batch_size(x0)))
+        return g, -g
+
+    def backward(self, gg0, gg1):
+        x0, x1, gy = self.inputs
+        gg = gg0 if gg1 is None else -gg1 if gg0 is None else gg0 - gg1   # the gradient of g
+        scale = 2 / _batch_size(x0)
+        g_x0 = gg * gy * scale
+        return g_x0, -g_x0, sum(gg * (x0 - x1)) * scale
 
 
 def mean_squared_error(x0, x1):
