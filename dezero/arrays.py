@@ -8,6 +8,16 @@ put there (``sum_to``, ``reshape_sum_backward``, ``logsumexp``, ``get_conv_outsi
 import numpy as np
 
 
+def as_array(x, array_module=np):
+    """A scalar (Python or NumPy) as a 0-d array of ``array_module``; arrays are returned as they are.
+
+    Example:
+        >>> as_array(1.5).shape
+        ()
+    """
+    return array_module.array(x) if isinstance(x, (np.generic, int, float, complex)) else x
+
+
 # =============================================================================
 # Axes and shapes
 # =============================================================================
