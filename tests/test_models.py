@@ -25,7 +25,7 @@ def offline(monkeypatch):
         calls.append(url)
         raise OSError('network disabled in tests')
 
-    monkeypatch.setattr(urllib.request, 'urlretrieve', refuse)
+    monkeypatch.setattr(urllib.request, 'urlopen', refuse)
     return calls
 
 
