@@ -317,12 +317,24 @@ def write_mnist_split(folder, prefix, n, seed):
 
 @pytest.fixture(scope='module')
 def mnist_home(tmp_path_factory):
-    """A download folder with the four MNIST files: 1,500 test images (what the small runs use) and a
-    training split of only 300."""
+    """The environment of a stage run on a download folder with the four MNIST files: 1,500 test images
+    (what the small runs use) and a training split of only 300.
+
+    The download folder's files are verified by their MD5 before use, and these fake files do not have
+    MNIST's: a ``sitecustomize`` module on PYTHONPATH puts their checksums in ``MNIST_FILES`` (in the
+    stage's process only), so the stage still checks every file, against the files the test wrote.
+    """
+    import hashlib
     folder = tmp_path_factory.mktemp('dezero_home')
     write_mnist_split(folder, 't10k', 1500, seed=0)
     write_mnist_split(folder, 'train', 300, seed=1)
-    return folder
+    table = {split: tuple((name, 'md5:' + hashlib.md5((folder / name).read_bytes()).hexdigest())
+                          for name in (f'{prefix}-images-idx3-ubyte.gz', f'{prefix}-labels-idx1-ubyte.gz'))
+             for split, prefix in (('train', 'train'), ('test', 't10k'))}
+    hook = tmp_path_factory.mktemp('mnist_checksums')
+    (hook / 'sitecustomize.py').write_text('import dezero.datasets\n'
+                                           f'dezero.datasets.MNIST_FILES.update({table!r})\n')
+    return (('DEZERO_HOME', str(folder)), ('PYTHONPATH', os.pathsep.join([str(hook), ROOT])))
 
 
 def missing_modules(stage):
@@ -344,7 +356,7 @@ def stage_runs(request, tmp_path_factory, mnist_home):
     def run(n, cwd):
         env = STAGES[n].env
         if STAGES[n].mnist:
-            env += SMALL + (('DEZERO_HOME', str(mnist_home)),)
+            env += SMALL + mnist_home
         return run_python([step_path(n)], cwd, env=env), cwd
 
     workers = max(2, os.cpu_count() or 1)
@@ -423,7 +435,7 @@ def test_download_stage_without_its_files_says_what_to_get_in_one_line(n, files,
 
 def test_mnist_stage_reads_the_files_of_its_download_folder(tmp_path, mnist_home):
     """Step 53 twice in one directory: the second run loads my_mlp.npz and goes on learning."""
-    env = SMALL + (('DEZERO_HOME', str(mnist_home)),)
+    env = SMALL + mnist_home
     first = run_python([step_path(53)], tmp_path, env=env)
     second = run_python([step_path(53)], tmp_path, env=env)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
@@ -433,7 +445,7 @@ def test_mnist_stage_reads_the_files_of_its_download_folder(tmp_path, mnist_home
 
 
 def test_mnist_stage_runs_in_full_on_the_four_files_of_its_download_folder(tmp_path, mnist_home):
-    result = run_python([step_path(51)], tmp_path, env=(('DEZERO_HOME', str(mnist_home)),))
+    result = run_python([step_path(51)], tmp_path, env=mnist_home)
     assert result.returncode == 0 and result.stderr == '', result.stderr
     assert_lines(result.stdout.splitlines(), (re.compile(r'epoch: [1-5]'), TRAIN_LINE, TEST_LINE) * 5,
                  0, 'step51.py, not small')
