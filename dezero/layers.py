@@ -166,6 +166,8 @@ class Layer:
                     bad_types.append(f'{key}: dtype {value.dtype} cannot become {param.data.dtype}')
             else:
                 expected = owner._lazy_shape(attr)
+                if value.dtype.kind == 'c':
+                    bad_types.append(f'{key}: dtype {value.dtype} is complex')
             if expected is not None and not _shape_fits(shape, expected):
                 mismatched.append(f'{key}: checkpoint {shape}, model {_shape_text(expected)}')
         problems = []
@@ -255,8 +257,8 @@ def _as_array(value):
 
 
 def _is_numeric_array(value):
-    """True for NumPy/CuPy arrays (and NumPy scalars) of booleans, integers or floats."""
-    return hasattr(value, 'dtype') and hasattr(value, 'shape') and value.dtype.kind in 'biuf'
+    """True for NumPy/CuPy arrays (and NumPy scalars) of booleans, integers, floats or complex numbers."""
+    return hasattr(value, 'dtype') and hasattr(value, 'shape') and value.dtype.kind in 'biufc'
 
 
 def _describe_value(value):
