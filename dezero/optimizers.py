@@ -523,9 +523,11 @@ class LRScheduler:
     """
 
     def __init__(self, optimizer):
-        if not hasattr(type(optimizer), 'base_lr'):
+        try:
+            optimizer.base_lr          # AdaDelta raises its own TypeError: it has no learning rate
+        except AttributeError:
             raise TypeError(f'{type(self).__name__}: optimizer must be a dezero Optimizer, '
-                            f'got {type(optimizer).__name__}')
+                            f'got {type(optimizer).__name__}') from None
         self.optimizer = optimizer
         if getattr(optimizer, 'initial_lr', None) is None:
             optimizer.initial_lr = optimizer.base_lr
