@@ -17,6 +17,7 @@ as in the original DeZero, written atomically and read without pickle.
 >>> [name for name, _ in layer.named_params()]
 ['W', 'b']
 """
+import math
 import os
 import weakref
 
@@ -545,8 +546,10 @@ def _check_ids(x, in_size):
         raise TypeError(f'EmbedID: ids must be integers, got {_shown_ids(ids)} of dtype {ids.dtype}')
     if ids.size == 0:
         return
-    low, high = int(ids.min()), int(ids.max())
-    if low < 0 or high >= in_size:
+    # One reduction: seen as unsigned, a negative id is huge, so max() catches both ends.
+    unsigned = ids.view(np.dtype(f'u{ids.dtype.itemsize}')) if ids.dtype.kind == 'i' else ids
+    if int(unsigned.max()) >= in_size:
+        low, high = int(ids.min()), int(ids.max())
         bad = low if low < 0 else high
         raise IndexError(f'EmbedID: id {bad} is out of range for in_size {in_size} '
                          f'(ids must be in [0, {in_size - 1}])')
@@ -591,7 +594,7 @@ class BatchNorm(Layer):
         if len(shape) < 2:
             raise ValueError(f'BatchNorm: input must be (N, C) or (N, C, H, W) with the channels on '
                              f'axis 1, got shape {shape}')
-        if Config.train and shape[0] * int(np.prod(shape[2:])) == 0:
+        if Config.train and shape[0] * math.prod(shape[2:]) == 0:
             # The batch statistics of no examples are NaN, and would poison the running ones for good.
             raise ValueError(f'BatchNorm: got an empty batch of shape {shape} in training mode; '
                              'it has no statistics to normalise with')
