@@ -342,6 +342,9 @@ class Conv2d(Layer):
     def __init__(self, out_channels, kernel_size, stride=1, pad=0, nobias=False,
                  dtype=np.float32, in_channels=None, init=None):
         super().__init__()
+        out_channels = positive_int(type(self).__name__, 'out_channels', out_channels)
+        if in_channels is not None:
+            in_channels = positive_int(type(self).__name__, 'in_channels', in_channels)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
