@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from dezero import cuda
+from dezero._checks import positive_int
 
 
 class DataLoader:
@@ -16,8 +17,11 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size, shuffle=True, gpu=False, drop_last=False):
-        if batch_size < 1:
-            raise ValueError(f'DataLoader: batch_size must be >= 1, got {batch_size}')
+        name = type(self).__name__
+        batch_size = positive_int(name, 'batch_size', batch_size)
+        if not (hasattr(dataset, '__len__') and hasattr(dataset, '__getitem__')):
+            raise TypeError(f'{name}: dataset must support len() and indexing (a dezero Dataset, '
+                            f'a list, an array), got {type(dataset).__name__}')
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -87,10 +91,17 @@ class SeqDataLoader(DataLoader):
     book's step 60 trains exactly as printed). A BPTT loop that back-propagates every
     ``bptt_length`` batches should also do so after the last one, e.g. with the
     condition ``count % bptt_length == 0 or count == len(dataloader)``.
+
+    ``batch_size`` may not exceed the number of examples: with more streams than examples
+    every stream would start at example 0, and all of them would be the same.
     """
 
     def __init__(self, dataset, batch_size, gpu=False):
         super().__init__(dataset=dataset, batch_size=batch_size, shuffle=False, gpu=gpu)
+        if self.batch_size > self.data_size:
+            raise ValueError(f'SeqDataLoader: batch_size {self.batch_size} is larger than the dataset '
+                             f'({self.data_size} examples): the {self.batch_size} streams would all start '
+                             'at example 0 and be identical. Use batch_size <= len(dataset).')
 
     def __next__(self):
         if self.iteration >= self.max_iter:

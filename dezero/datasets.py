@@ -1,19 +1,22 @@
 """Datasets: ``Dataset`` and the book's data (spiral, MNIST, CIFAR-10/100, a sine curve, Shakespeare).
 
-Downloads go through ``utils.get_file`` (mirrors, checksums, the ``DEZERO_HOME``
-cache folder), and a file already there is never fetched again. ``root=`` names a
-local folder that already holds the files; then nothing is downloaded at all.
-matplotlib is imported only by ``show()``.
+Downloads go through ``utils.get_file`` (mirrors, timeouts, progress, the ``DEZERO_HOME``
+cache folder). Every downloaded file is checked against its published checksum (or, where none
+exists, its format) before it is used, when downloaded and again when read from the cache; a file
+that fails is reported as corrupt. ``root=`` names a local folder that already holds the files;
+then nothing is downloaded, and the readers check the files' format. Nothing is ever unpickled:
+CIFAR is read from its binary distribution. matplotlib is imported only by ``show()``.
 """
 import ast
 import gzip
 import os
-import pickle
 import tarfile
+import zlib
 
 import numpy as np
 
 from dezero import utils
+from dezero._checks import callable_or_none
 from dezero.transforms import Compose, Flatten, ToFloat, Normalize
 
 
@@ -28,6 +31,8 @@ class Dataset:
     """
 
     def __init__(self, train=True, transform=None, target_transform=None):
+        callable_or_none(type(self).__name__, 'transform', transform)
+        callable_or_none(type(self).__name__, 'target_transform', target_transform)
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
@@ -117,37 +122,49 @@ class SinCurve(Dataset):
 # =============================================================================
 # Finding and fetching files
 # =============================================================================
-def _fetch(name, files, root, mirrors=()):
-    """Paths of ``files`` ([(file_name, url, checksum)]), from ``root`` or the download cache.
+def _fetch(name, files, root, mirrors=(), other_names=()):
+    """Paths of ``files`` ([(file_name, url, checksum)] or [(file_name, url, checksum, verify)]),
+    from ``root`` or the download cache.
 
-    With ``root`` nothing is downloaded: a missing file is an error naming the folder. Files
-    there are not held to the checksums (a re-compressed copy is fine); readers check their format.
-    Otherwise each missing file is downloaded with ``utils.get_file``; if that fails the
-    error names every file the dataset needs and the folder to put them in.
+    With ``root`` nothing is downloaded: a missing file is an error naming the folder (and
+    ``other_names``, files found there that dezero does not read, with why). Files there are not held
+    to the checksums (a re-compressed copy is fine); readers check their format. Otherwise each file
+    goes through ``utils.get_file``, which verifies cached copies too; if that fails the error names
+    every file the dataset needs, the folder to put them in, and which are missing or corrupt.
     """
+    files = [tuple(f) + (None,) * (4 - len(f)) for f in files]
     if root is not None:
         root = os.path.abspath(os.path.expanduser(os.fspath(root)))
-        paths = [os.path.join(root, f) for f, _, _ in files]
-        missing = [f for (f, _, _), p in zip(files, paths) if not os.path.exists(p)]
+        paths = [os.path.join(root, f) for f, _, _, _ in files]
+        missing = [f for (f, _, _, _), p in zip(files, paths) if not os.path.exists(p)]
         if missing:
-            raise FileNotFoundError(_missing_message(name, files, missing, root))
+            problems = [(f, 'missing') for f in missing]
+            message = _missing_message(name, files, problems, root)
+            found = [(f, why) for f, why in other_names if os.path.exists(os.path.join(root, f))]
+            message += ''.join(f'\n({f} is there, but {why}.)' for f, why in found)
+            raise FileNotFoundError(message)
         return paths
 
     paths = []
-    for f, url, checksum in files:
+    for i, (f, url, checksum, verify) in enumerate(files):
         try:
-            paths.append(utils.get_file(url, f, checksum=checksum, mirrors=mirrors))
+            paths.append(utils.get_file(url, f, checksum=checksum, mirrors=mirrors, verify=verify))
         except utils.DownloadError as e:
             folder = utils.get_cache_dir()
-            missing = [g for g, _, _ in files if not os.path.exists(os.path.join(folder, g))]
-            raise utils.DownloadError(_missing_message(name, files, missing, folder) + '\n\n' + str(e)) from None
+            problems = [(f, 'missing, and the download failed' if e.cached_error is None
+                         else f'corrupt ({e.cached_error}), and downloading it again failed')]
+            problems += [(g, 'missing') for g, _, _, _ in files[i + 1:]
+                         if not os.path.exists(os.path.join(folder, g))]
+            raise utils.DownloadError(_missing_message(name, files, problems, folder) + '\n\n' + str(e),
+                                      e.file_path, e.errors, e.cached_error) from None
     return paths
 
 
-def _missing_message(name, files, missing, folder):
-    lines = [f'{name} needs these files in {folder}, and {len(missing)} of them '
-             f'({", ".join(missing)}) cannot be found or downloaded:']
-    lines += [f'  {f}  (from {url})' for f, url, _ in files]
+def _missing_message(name, files, problems, folder):
+    """``name`` needs ``files`` in ``folder``; ``problems`` ([(file_name, what is wrong)]) say which fail."""
+    lines = [f'{name} needs these files in {folder}:']
+    lines += [f'  {f}  (from {url})' for f, url, _, _ in files]
+    lines += [f'{f}: {what}.' for f, what in problems]
     lines.append(f'Put them in {folder} (or pass root= the folder that holds them); '
                  'the DEZERO_HOME environment variable moves the download folder.')
     return '\n'.join(lines)
@@ -169,12 +186,18 @@ MNIST_FILES = {
 def _read_idx(path):
     """An IDX file (gzip-compressed or not) of unsigned bytes, as a uint8 array of its declared shape."""
     opener = gzip.open if path.endswith('.gz') else open
-    with opener(path, 'rb') as f:
-        raw = f.read()
+    try:
+        with opener(path, 'rb') as f:
+            raw = f.read()
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise ValueError(f'{path} is truncated or corrupt: it cannot be decompressed '
+                         f'({type(e).__name__}: {e})') from e
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise ValueError(f'{path} is not an IDX file of unsigned bytes')
     ndim = raw[3]
     header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f'{path} is truncated: it ends inside its header')
     shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim))
     data = np.frombuffer(raw, dtype=np.uint8, offset=header)
     if data.size != int(np.prod(shape)):
@@ -226,31 +249,34 @@ class MNIST(Dataset):
 # =============================================================================
 # CIFAR-10 / CIFAR-100
 # =============================================================================
-def _cache_path(folder, name):
-    return os.path.join(folder, name)
-
-
 def load_cache_npz(filename, train=False, folder=None):
-    """(data, label) from the npz cache next to a downloaded archive, or (None, None)."""
+    """(data, label) from the npz cache next to a downloaded archive, or (None, None).
+
+    The file is read without pickle; one that cannot be read raises CheckpointError naming it.
+    """
     folder = utils.get_cache_dir() if folder is None else folder
-    name = filename[filename.rfind('/') + 1:]
-    prefix = '.train.npz' if train else '.test.npz'
-    filepath = os.path.join(folder, name + prefix)
+    filepath = _cache_file(filename, train, folder)
     if not os.path.exists(filepath):
         return None, None
-    with np.load(filepath, allow_pickle=False) as loaded:
-        return loaded['data'], loaded['label']
+    loaded = utils.read_npz(filepath, 'dataset cache file')
+    if set(loaded) != {'data', 'label'}:
+        raise utils.CheckpointError(f'the dataset cache file {filepath} holds {sorted(loaded)}, not data and '
+                                    'label: delete it, and it will be rebuilt')
+    return loaded['data'], loaded['label']
+
+
+def _cache_file(filename, train, folder):
+    name = filename[filename.rfind('/') + 1:]
+    return os.path.join(folder, name + ('.train.npz' if train else '.test.npz'))
 
 
 def save_cache_npz(data, label, filename, train=False, folder=None):
     """Write (data, label) to ``<file name>.train.npz`` (or ``.test.npz``) in the folder, atomically."""
     folder = utils.get_cache_dir() if folder is None else folder
-    name = filename[filename.rfind('/') + 1:]
-    prefix = '.train.npz' if train else '.test.npz'
-    filepath = os.path.join(folder, name + prefix)
+    filepath = _cache_file(filename, train, folder)
     if os.path.exists(filepath):
         return filepath
-    print('Saving: ' + name + prefix)
+    print('Saving: ' + os.path.basename(filepath))
     try:
         with utils.atomic_write(filepath) as tmp:
             with open(tmp, 'wb') as f:
@@ -261,22 +287,25 @@ def save_cache_npz(data, label, filename, train=False, folder=None):
     return filepath
 
 
-def _unpickle(f):
-    return pickle.load(f, encoding='bytes')    # the archive's checksum was verified first
-
-
 class CIFAR10(Dataset):
-    """32x32 colour images in 10 classes: ``data`` uint8 (N, 3, 32, 32) (train and test alike), ``label`` int64."""
-    url = 'https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz'
-    checksum = 'md5:c58f30108f718f92721af3b95e74349a'
+    """32x32 colour images in 10 classes: ``data`` uint8 (N, 3, 32, 32) (train and test alike), ``label`` int64.
+
+    Read from the binary distribution, whose records are a label byte and 3072 pixel bytes: the
+    python distribution the original used is pickled, and unpickling a file can run any code.
+    """
+    url = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz'
+    checksum = 'md5:c32a1d4ab5d03f1284b67883e8d87530'    # published on https://www.cs.toronto.edu/~kriz/cifar.html
+    python_archive = 'cifar-10-python.tar.gz'             # the original's download: never read
+    n_classes = (10,)                                     # the classes of each label byte of a record
 
     def __init__(self, train=True, transform=Compose([ToFloat(), Normalize(mean=0.5, std=0.5)]),
                  target_transform=None, root=None):
         self.root = root
         super().__init__(train, transform, target_transform)
 
-    def _cache_name(self):
-        return self.url
+    def _cache_names(self):
+        """The npz caches to look for, newest first: ours, then the one the original DeZero wrote."""
+        return [self.url, self.url.replace('-binary.', '-python.')]
 
     def _folder_and_archive(self):
         name = self.url[self.url.rfind('/') + 1:]
@@ -285,25 +314,34 @@ class CIFAR10(Dataset):
 
     def prepare(self):
         folder, name = self._folder_and_archive()
-        data, label = load_cache_npz(self._cache_name(), self.train, folder)
-        if data is not None:
-            # The original cached its training data as float64: keep one dtype for both splits.
-            self.data, self.label = data.astype(np.uint8, copy=False), label.astype(np.int64, copy=False)
-            return
-        path, = _fetch(type(self).__name__, [(name, self.url, self.checksum)], self.root)
+        for cache in self._cache_names():
+            data, label = load_cache_npz(cache, self.train, folder)
+            if data is not None:
+                # The original cached its training data as float64: keep one dtype for both splits.
+                self.data, self.label = _checked_cache(data, label, _cache_file(cache, self.train, folder))
+                return
+        why = 'dezero reads only the binary version, because the python version is pickled'
+        path, = _fetch(type(self).__name__, [(name, self.url, self.checksum)], self.root,
+                       other_names=[(self.python_archive, why)])
         self.data, self.label = self._read(path)
-        save_cache_npz(self.data, self.label, self._cache_name(), self.train, folder)
+        save_cache_npz(self.data, self.label, self._cache_names()[0], self.train, folder)
+
+    def _members(self):
+        return [f'data_batch_{i}.bin' for i in range(1, 6)] if self.train else ['test_batch.bin']
 
     def _read(self, path):
-        members = [f'data_batch_{i}' for i in range(1, 6)] if self.train else ['test_batch']
-        data, label = [], []
-        with tarfile.open(path, 'r:gz') as tar:
-            by_name = {os.path.basename(m.name): m for m in tar.getmembers() if m.isfile()}
-            for member in members:
-                d = _unpickle(tar.extractfile(by_name[member]))
-                data.append(np.asarray(d[b'data'], dtype=np.uint8).reshape(-1, 3, 32, 32))
-                label.append(np.asarray(d[b'labels'], dtype=np.int64))
-        return np.concatenate(data), np.concatenate(label)
+        """(data, label) of this split from the binary archive; its label bytes picked by ``_label_byte``."""
+        records = _read_binary_records(path, self._members(), len(self.n_classes))
+        data = records[:, len(self.n_classes):].reshape(-1, 3, 32, 32)
+        i = self._label_byte()
+        label = records[:, i].astype(np.int64)
+        if label.size and label.max() >= self.n_classes[i]:
+            raise ValueError(f'{path} is not a {type(self).__name__} archive: it has label '
+                             f'{int(label.max())}, but there are only {self.n_classes[i]} classes')
+        return np.ascontiguousarray(data), label
+
+    def _label_byte(self):
+        return 0
 
     def show(self, row=10, col=10):
         """Show ``row`` x ``col`` random images with matplotlib."""
@@ -325,6 +363,48 @@ class CIFAR10(Dataset):
                 7: 'horse', 8: 'ship', 9: 'truck'}
 
 
+def _read_binary_records(path, members, label_bytes):
+    """The records of the named members of a CIFAR binary ``.tar.gz``, as a uint8 array (N, label_bytes + 3072).
+
+    Members are found by their base name and read in memory; nothing is extracted to disk. An
+    archive that cannot be read, lacks a member or has a member that is not whole records raises
+    ValueError naming the archive.
+    """
+    record = label_bytes + 3 * 32 * 32
+    chunks = []
+    try:
+        with tarfile.open(path, 'r:gz') as tar:
+            by_name = {os.path.basename(m.name): m for m in tar.getmembers() if m.isfile()}
+            for member in members:
+                if member not in by_name:
+                    raise ValueError(f'{path} is not the expected archive: it has no member {member} '
+                                     f'(it has {", ".join(sorted(by_name)) or "no files"})')
+                info = by_name[member]
+                if info.size == 0 or info.size % record:
+                    raise ValueError(f'{path}: {member} holds {info.size} bytes, not a whole number of '
+                                     f'{record}-byte records (a label and 32x32x3 pixels)')
+                raw = tar.extractfile(info).read()
+                if len(raw) != info.size:
+                    raise ValueError(f'{path} is truncated: {member} ends after {len(raw)} of {info.size} bytes')
+                chunks.append(np.frombuffer(raw, dtype=np.uint8).reshape(-1, record))
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise ValueError(f'cannot read {path}: it is truncated, corrupt or not a .tar.gz archive '
+                         f'({type(e).__name__}: {e})') from e
+    return np.concatenate(chunks)
+
+
+def _checked_cache(data, label, path):
+    """The cached (data, label) as uint8 (N, 3, 32, 32) and int64 (N,), after checking they are that."""
+    if (data.ndim != 4 or data.shape[1:] != (3, 32, 32) or label.shape != (len(data),)
+            or data.dtype.kind not in 'biuf' or label.dtype.kind not in 'biuf'):
+        raise utils.CheckpointError(f'the dataset cache file {path} holds data {data.shape} {data.dtype} and '
+                                    f'labels {label.shape} {label.dtype}, not CIFAR images (N, 3, 32, 32) '
+                                    'and N labels: delete it, and it will be rebuilt')
+    return data.astype(np.uint8, copy=False), label.astype(np.int64, copy=False)
+
+
 CIFAR100_FINE = (
     'apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly '
     'camel can castle caterpillar cattle chair chimpanzee clock cloud cockroach couch crab crocodile cup '
@@ -344,28 +424,31 @@ CIFAR100_COARSE = (
 
 
 class CIFAR100(CIFAR10):
-    """32x32 colour images in 100 fine classes (or 20 coarse ones with ``label_type='coarse'``)."""
-    url = 'https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz'
-    checksum = 'md5:eb9058c3a382ffc7106e4002c42a8d85'
+    """32x32 colour images in 100 fine classes (or 20 coarse ones with ``label_type='coarse'``).
+
+    Read from the binary distribution, whose records are a coarse label byte, a fine label byte
+    and 3072 pixel bytes.
+    """
+    url = 'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz'
+    checksum = 'md5:03b5dce01913d631647c71ecec9e9cb8'    # published on https://www.cs.toronto.edu/~kriz/cifar.html
+    python_archive = 'cifar-100-python.tar.gz'
+    n_classes = (20, 100)                                 # coarse, then fine
 
     def __init__(self, train=True, transform=Compose([ToFloat(), Normalize(mean=0.5, std=0.5)]),
                  target_transform=None, label_type='fine', root=None):
         if label_type not in ('fine', 'coarse'):
-            raise ValueError(f"label_type must be 'fine' or 'coarse', got {label_type!r}")
+            raise ValueError(f"CIFAR100: label_type must be 'fine' or 'coarse', got {label_type!r}")
         self.label_type = label_type
         super().__init__(train, transform, target_transform, root)
 
-    def _cache_name(self):
-        return self.url + '.' + self.label_type      # one cache per label type
+    def _cache_names(self):
+        return [name + '.' + self.label_type for name in super()._cache_names()]   # one per label type
 
-    def _read(self, path):
-        member = 'train' if self.train else 'test'
-        key = b'fine_labels' if self.label_type == 'fine' else b'coarse_labels'
-        with tarfile.open(path, 'r:gz') as tar:
-            by_name = {os.path.basename(m.name): m for m in tar.getmembers() if m.isfile()}
-            d = _unpickle(tar.extractfile(by_name[member]))
-        data = np.asarray(d[b'data'], dtype=np.uint8).reshape(-1, 3, 32, 32)
-        return data, np.asarray(d[key], dtype=np.int64)
+    def _members(self):
+        return ['train.bin' if self.train else 'test.bin']
+
+    def _label_byte(self):
+        return 1 if self.label_type == 'fine' else 0
 
     @staticmethod
     def labels(label_type='fine'):
@@ -387,23 +470,46 @@ class ImageNet(Dataset):
 
     @staticmethod
     def labels(root=None):
-        """{class index: label} for the 1000 ImageNet classes (the file is parsed, never executed)."""
+        """{class index: label} for the 1000 ImageNet classes (the file is parsed, never executed).
+
+        No checksum of the file is published, so a download is verified by its content instead:
+        a dict of 1000 int indices to str labels.
+        """
         name = ImageNet.url[ImageNet.url.rfind('/') + 1:]
-        path, = _fetch('ImageNet.labels', [(name, ImageNet.url, None)], root)
+        path, = _fetch('ImageNet.labels', [(name, ImageNet.url, None, _check_imagenet_labels)], root)
+        return _read_labels(path)
+
+
+def _read_labels(path):
+    """The {int: str} dict written as a Python literal in the text file ``path``."""
+    try:
         with open(path, encoding='utf-8') as f:
             labels = ast.literal_eval(f.read())
-        if not isinstance(labels, dict):
-            raise ValueError(f'{path} does not hold a dict of labels')
-        return labels
+    except (SyntaxError, ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f'{path} does not hold a dict of labels: {type(e).__name__}: {e}') from None
+    if not isinstance(labels, dict) or not all(isinstance(k, int) and isinstance(v, str)
+                                               for k, v in labels.items()):
+        raise ValueError(f'{path} does not hold a dict of int class indices to str labels')
+    return labels
+
+
+def _check_imagenet_labels(path):
+    """Raise ValueError unless ``path`` holds the labels of the 1000 ImageNet classes, 0 to 999."""
+    labels = _read_labels(path)
+    if sorted(labels) != list(range(1000)):
+        raise ValueError(f'{path} holds {len(labels)} labels, not the 1000 ImageNet classes')
 
 
 class Shakespear(Dataset):
     """Tiny Shakespeare as character ids: data = ids[:-1], label = ids[1:] (next-character prediction).
 
     Ids follow the order of first appearance; ``char_to_id`` and ``id_to_char`` map both ways.
-    The class keeps the original's spelling; ``Shakespeare`` is the same class.
+    The class keeps the original's spelling; ``Shakespeare`` is the same class. The download
+    (1,115,394 bytes) is verified by its SHA-256, in the cache too; a text of your own can be
+    given as ``shakespear.txt`` in ``root=``.
     """
     url = 'https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt'
+    checksum = 'sha256:86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed'
     file_name = 'shakespear.txt'
 
     def __init__(self, train=True, transform=None, target_transform=None, root=None):
@@ -411,9 +517,15 @@ class Shakespear(Dataset):
         super().__init__(train, transform, target_transform)
 
     def prepare(self):
-        path, = _fetch(type(self).__name__, [(self.file_name, self.url, None)], self.root)
-        with open(path, 'r', encoding='utf-8') as f:
-            data = f.read()
+        path, = _fetch(type(self).__name__, [(self.file_name, self.url, self.checksum)], self.root)
+        try:
+            with open(path, 'r', encoding='utf-8') as f:
+                data = f.read()
+        except UnicodeDecodeError as e:
+            raise ValueError(f'{path} is not UTF-8 text: {e}') from None
+        if len(data) < 2:
+            raise ValueError(f'{path} holds {len(data)} characters: a text needs at least 2 to make one '
+                             'example (a character and the next)')
         chars = list(data)
 
         char_to_id = {}

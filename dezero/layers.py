@@ -17,6 +17,7 @@ as in the original DeZero, written atomically and read without pickle.
 >>> [name for name, _ in layer.named_params()]
 ['W', 'b']
 """
+import math
 import os
 import weakref
 
@@ -24,19 +25,13 @@ import numpy as np
 
 from dezero import cuda, utils
 from dezero import initializers
-from dezero.engine import Parameter
+from dezero._checks import positive_int
+from dezero.engine import Config, Parameter
 import dezero.functions as F
 from dezero.functions.recurrent import lstm_update
 
 
-class CheckpointError(ValueError, KeyError):
-    """Weights and model disagree: missing or unexpected keys, or shapes that differ.
-
-    A ValueError, and also a KeyError, which the original raised for a missing key.
-    """
-
-    def __str__(self):
-        return str(self.args[0]) if self.args else ''
+CheckpointError = utils.CheckpointError   # raised by load_state_dict and load_weights
 
 
 # =============================================================================
@@ -138,23 +133,52 @@ class Layer:
         return {key: param.data.copy() for key, param in named}
 
     def load_state_dict(self, state, strict=True):
-        """Copy the arrays of ``state`` ({path: array}) into the parameters.
+        """Copy the arrays of ``state`` ({path: array}) into the parameters, all of them or none.
 
         Each array goes to its parameter's current device and dtype. A parameter
         not initialised yet (a lazy layer that has not run) takes the array as it
-        is, which is how a freshly built model is loaded before its first forward.
-        Missing or unexpected keys (unless ``strict=False``) and shape mismatches
-        raise CheckpointError listing all of them, and then nothing is changed.
+        is, which is how a freshly built model is loaded before its first forward;
+        the dimensions its layer already knows (``Linear(5)``: W is (?, 5)) must match.
+        Missing or unexpected keys (unless ``strict=False``), shape mismatches and arrays
+        that are not numbers castable to the parameter's dtype raise CheckpointError
+        listing all of them, and then nothing is changed.
         """
-        named = dict(self.named_params())
+        named, state = self._check_state(state, strict)
+        on_gpu = getattr(self, '_gpu', False)
+        placed = {key: _placed(state[key], param.data, on_gpu)
+                  for key, (param, _, _) in named.items() if key in state}
+        for key, array in placed.items():         # every check passed: now assign them all
+            named[key][0].data = array
+
+    def _check_state(self, state, strict=True):
+        """Check ``state`` against the parameters without changing anything; raise CheckpointError if it
+        does not fit. Returns ({path: (Parameter, owner, attribute)}, state with its values as arrays)."""
+        if not isinstance(state, dict):
+            raise TypeError(f'{type(self).__name__}.load_state_dict: state must be a dict of arrays '
+                            f'{{path: array}}, got {type(state).__name__}')
+        named = {key: (param, owner, attr) for key, param, owner, attr in _param_slots(self)}
+        state = {key: _as_array(value) for key, value in state.items()}
         missing = [k for k in named if k not in state]
         unexpected = [k for k in state if k not in named]
-        mismatched = []
-        for key, param in named.items():
-            if key in state and param.data is not None:
-                shape = tuple(np.shape(state[key]))
-                if shape != param.data.shape:
-                    mismatched.append(f'{key}: checkpoint {shape}, model {param.data.shape}')
+        mismatched, bad_types = [], []
+        for key, (param, owner, attr) in named.items():
+            if key not in state:
+                continue
+            value = state[key]
+            if not _is_numeric_array(value):
+                bad_types.append(f'{key}: {_describe_value(value)}')
+                continue
+            shape = tuple(np.shape(value))
+            if param.data is not None:
+                expected = param.data.shape
+                if not np.can_cast(value.dtype, param.data.dtype, 'same_kind'):
+                    bad_types.append(f'{key}: dtype {value.dtype} cannot become {param.data.dtype}')
+            else:
+                expected = owner._lazy_shape(attr)
+                if value.dtype.kind == 'c':
+                    bad_types.append(f'{key}: dtype {value.dtype} is complex')
+            if expected is not None and not _shape_fits(shape, expected):
+                mismatched.append(f'{key}: checkpoint {shape}, model {_shape_text(expected)}')
         problems = []
         if strict and missing:
             problems.append('missing keys: ' + ', '.join(missing))
@@ -162,13 +186,17 @@ class Layer:
             problems.append('unexpected keys: ' + ', '.join(unexpected))
         if mismatched:
             problems.append('shape mismatches: ' + '; '.join(mismatched))
+        if bad_types:
+            problems.append('arrays that are not numbers of a usable dtype: ' + '; '.join(bad_types))
         if problems:
             raise CheckpointError(f'cannot load the weights into {type(self).__name__}: '
                                   + '. '.join(problems))
-        on_gpu = getattr(self, '_gpu', False)
-        for key, param in named.items():
-            if key in state:
-                param.data = _placed(state[key], param.data, on_gpu)
+        return named, state
+
+    def _lazy_shape(self, name):
+        """The shape parameter ``name`` will have, with None for the dimensions still unknown
+        (taken from the first input), or None when the layer cannot tell."""
+        return None
 
     # ---- files --------------------------------------------------------------
     def save_weights(self, path):
@@ -187,13 +215,19 @@ class Layer:
         return path
 
     def load_weights(self, path, strict=True):
-        """Load a file written by ``save_weights`` (``'model'`` finds ``model.npz`` too)."""
+        """Load a file written by ``save_weights`` (``'model'`` finds ``model.npz`` too), all or nothing.
+
+        An empty, truncated or corrupt file, or one whose arrays do not fit the model, raises
+        CheckpointError naming the file; the model is then unchanged.
+        """
         path = os.fspath(path)
         if not os.path.exists(path) and os.path.exists(_npz_path(path)):
             path = _npz_path(path)
-        with np.load(path, allow_pickle=False) as npz:
-            state = {key: npz[key] for key in npz.files}
-        self.load_state_dict(state, strict=strict)
+        state = utils.read_npz(path, 'weights file')
+        try:
+            self.load_state_dict(state, strict=strict)
+        except CheckpointError as e:
+            raise CheckpointError(f'{path}: {e}') from None
 
 
 def _ref(x):
@@ -207,6 +241,47 @@ def _ref(x):
 def _npz_path(path):
     path = os.fspath(path)
     return path if path.endswith('.npz') else path + '.npz'
+
+
+def _param_slots(layer, prefix=''):
+    """Yield (path, Parameter, owning layer, attribute name) for every Parameter below ``layer``."""
+    for name in layer.__dict__.get('_params', {}):
+        obj = layer.__dict__[name]
+        if isinstance(obj, Layer):
+            yield from _param_slots(obj, prefix + name + '/')
+        else:
+            yield prefix + name, obj, layer, name
+
+
+def _as_array(value):
+    """Arrays as they are; lists and numbers as NumPy arrays; anything else unchanged (and refused later)."""
+    if hasattr(value, 'dtype') and hasattr(value, 'shape'):
+        return value
+    if isinstance(value, (list, tuple, int, float)):
+        try:
+            return np.asarray(value)
+        except ValueError:        # a ragged list
+            return value
+    return value
+
+
+def _is_numeric_array(value):
+    """True for NumPy/CuPy arrays (and NumPy scalars) of booleans, integers, floats or complex numbers."""
+    return hasattr(value, 'dtype') and hasattr(value, 'shape') and value.dtype.kind in 'biufc'
+
+
+def _describe_value(value):
+    if hasattr(value, 'dtype'):
+        return f'dtype {value.dtype}'
+    return f'a {type(value).__name__}, not an array'
+
+
+def _shape_fits(shape, expected):
+    return len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
+
+
+def _shape_text(shape):
+    return '(' + ', '.join('?' if d is None else str(d) for d in shape) + (',)' if len(shape) == 1 else ')')
 
 
 def _check_initialised(layer, named):
@@ -234,6 +309,9 @@ class Linear(Layer):
 
     def __init__(self, out_size, nobias=False, dtype=np.float32, in_size=None, init=None):
         super().__init__()
+        out_size = positive_int(type(self).__name__, 'out_size', out_size)
+        if in_size is not None:
+            in_size = positive_int(type(self).__name__, 'in_size', in_size)
         self.in_size = in_size
         self.out_size = out_size
         self.dtype = dtype
@@ -262,6 +340,9 @@ class Linear(Layer):
         self._init_for(x)
         return F.linear(x, self.W, self.b)
 
+    def _lazy_shape(self, name):
+        return (None, self.out_size) if name == 'W' else None
+
 
 class Conv2d(Layer):
     """2-D convolution with W of shape (OC, C, KH, KW); C is inferred from x if None."""
@@ -269,6 +350,9 @@ class Conv2d(Layer):
     def __init__(self, out_channels, kernel_size, stride=1, pad=0, nobias=False,
                  dtype=np.float32, in_channels=None, init=None):
         super().__init__()
+        out_channels = positive_int(type(self).__name__, 'out_channels', out_channels)
+        if in_channels is not None:
+            in_channels = positive_int(type(self).__name__, 'in_channels', in_channels)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -289,6 +373,9 @@ class Conv2d(Layer):
     def _weight_shape(self):
         KH, KW = utils.pair(self.kernel_size)
         return (self.out_channels, self.in_channels, KH, KW)
+
+    def _lazy_shape(self, name):
+        return self._weight_shape() if name == 'W' else None
 
     def _init_W(self, xp=np):
         C, OC = self.in_channels, self.out_channels
@@ -436,11 +523,40 @@ class EmbedID(Layer):
 
     def __init__(self, in_size, out_size, dtype=None):
         super().__init__()
+        in_size = positive_int('EmbedID', 'in_size', in_size)
+        out_size = positive_int('EmbedID', 'out_size', out_size)
         W = np.random.randn(in_size, out_size)
         self.W = Parameter(W if dtype is None else W.astype(dtype), name='W')
 
     def forward(self, x):
+        _check_ids(x, self.W.shape[0])
         return self.W[x]
+
+
+def _check_ids(x, in_size):
+    """Raise unless every id in ``x`` (an int, a list or an integer array) is in [0, in_size).
+
+    Negative ids would silently pick rows from the end, as NumPy indexing does.
+    """
+    ids = x.data if hasattr(x, 'creator') else x      # a Variable of ids
+    xp = cuda.get_array_module(ids)
+    ids = xp.asarray(ids)
+    if ids.dtype.kind not in 'iu':
+        raise TypeError(f'EmbedID: ids must be integers, got {_shown_ids(ids)} of dtype {ids.dtype}')
+    if ids.size == 0:
+        return
+    # One reduction: seen as unsigned, a negative id is huge, so max() catches both ends.
+    unsigned = ids.view(np.dtype(f'u{ids.dtype.itemsize}')) if ids.dtype.kind == 'i' else ids
+    if int(unsigned.max()) >= in_size:
+        low, high = int(ids.min()), int(ids.max())
+        bad = low if low < 0 else high
+        raise IndexError(f'EmbedID: id {bad} is out of range for in_size {in_size} '
+                         f'(ids must be in [0, {in_size - 1}])')
+
+
+def _shown_ids(ids):
+    text = repr(cuda.as_numpy(ids).ravel()[:5].tolist())
+    return text[:-1] + ', ...]' if ids.size > 5 else text
 
 
 class BatchNorm(Layer):
@@ -473,10 +589,27 @@ class BatchNorm(Layer):
             self.beta.data = xp.zeros(D, dtype=x.dtype)
 
     def forward(self, x):
+        shape = tuple(x.shape)
+        if len(shape) < 2:
+            raise ValueError(f'BatchNorm: input must be (N, C) or (N, C, H, W) with the channels on '
+                             f'axis 1, got shape {shape}')
+        if Config.train and shape[0] * math.prod(shape[2:]) == 0:
+            # The batch statistics of no examples are NaN, and would poison the running ones for good.
+            raise ValueError(f'BatchNorm: got an empty batch of shape {shape} in training mode; '
+                             'it has no statistics to normalise with')
         if self.avg_mean.data is None or self.gamma.data is None:
             self._init_params(x)
+        C = self.avg_mean.data.shape[0]
+        if shape[1] != C:
+            raise ValueError(f'BatchNorm: this layer normalises {C} channels, got input of shape {shape} '
+                             f'with {shape[1]} on axis 1')
         return F.batch_norm(x, self.gamma, self.beta, self.avg_mean.data, self.avg_var.data,
                             decay=self.decay, eps=self.eps)
+
+    def _lazy_shape(self, name):
+        C = next((p.data.shape[0] for p in (self.avg_mean, self.avg_var, self.gamma, self.beta)
+                  if p.data is not None), None)
+        return (C,)
 
 
 class LayerNorm(Layer):
@@ -495,7 +628,15 @@ class LayerNorm(Layer):
             dtype = x.dtype if x.dtype.kind == 'f' else np.float32
             self.gamma.data = xp.ones(D, dtype=dtype)
             self.beta.data = xp.zeros(D, dtype=dtype)
+        if x.shape[-1] != self.gamma.data.shape[0]:
+            raise ValueError(f'LayerNorm: this layer normalises {self.gamma.data.shape[0]} features, got '
+                             f'input of shape {tuple(x.shape)}')
         return F.layer_norm(x, self.gamma, self.beta, self.eps)
+
+
+    def _lazy_shape(self, name):
+        other = self.beta if name == 'gamma' else self.gamma
+        return (None,) if other.data is None else other.data.shape
 
 
 class Dropout(Layer):

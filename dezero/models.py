@@ -7,6 +7,7 @@ files, once, into the download folder (``DEZERO_HOME``); afterwards they load of
 import numpy as np
 
 from dezero import utils
+from dezero._checks import positive_int
 from dezero.layers import Layer
 import dezero.functions as F
 import dezero.layers as L
@@ -43,6 +44,13 @@ class MLP(Model):
 
     def __init__(self, fc_output_sizes, activation=F.sigmoid):
         super().__init__()
+        if not isinstance(fc_output_sizes, (list, tuple)) or len(fc_output_sizes) == 0:
+            raise TypeError('MLP: fc_output_sizes must be a non-empty list or tuple of positive ints, '
+                            f'such as (10, 3), got {fc_output_sizes!r}')
+        for i, size in enumerate(fc_output_sizes):
+            positive_int('MLP', f'fc_output_sizes[{i}]', size)
+        if not callable(activation):
+            raise TypeError(f'MLP: activation must be a function such as F.relu, got {activation!r}')
         self.activation = activation
         self.layers = []
 
@@ -55,6 +63,31 @@ class MLP(Model):
         for layer in self.layers[:-1]:
             x = self.activation(layer(x))
         return self.layers[-1](x)
+
+
+# =============================================================================
+# Pretrained weights
+# =============================================================================
+def load_pretrained(model, url):
+    """Download (once) the weights file at ``url`` and load it into ``model``; returns its path.
+
+    No checksum of the original DeZero's weight files is published, so the file is verified by
+    its format instead, on download and on every later use: a NumPy ``.npz`` read without pickle,
+    holding exactly the model's keys with the shapes its layers expect. A file that fails is
+    reported as corrupt, naming it, and downloaded again; the model is changed only by a file
+    that passed.
+    """
+    state = {}
+
+    def verify(path):
+        arrays = utils.read_npz(path, f'{type(model).__name__} weights file')
+        model._check_state(arrays)      # raises CheckpointError (a ValueError) naming what differs
+        state.clear()
+        state.update(arrays)
+
+    path = utils.get_file(url, verify=verify)
+    model.load_state_dict(state)
+    return path
 
 
 # =============================================================================
@@ -87,8 +120,7 @@ class VGG16(Model):
         self.fc8 = L.Linear(1000)
 
         if pretrained:
-            weights_path = utils.get_file(VGG16.WEIGHTS_PATH)
-            self.load_weights(weights_path)
+            load_pretrained(self, VGG16.WEIGHTS_PATH)
 
     def forward(self, x):
         x = F.relu(self.conv1_1(x))
@@ -157,8 +189,7 @@ class ResNet(Model):
         self.fc6 = L.Linear(1000)
 
         if pretrained:
-            weights_path = utils.get_file(ResNet.WEIGHTS_PATH.format(n_layers))
-            self.load_weights(weights_path)
+            load_pretrained(self, ResNet.WEIGHTS_PATH.format(n_layers))
 
     def forward(self, x):
         x = F.relu(self.bn1(self.conv1(x)))

@@ -24,7 +24,29 @@ import os
 import numpy as np
 
 from dezero import cuda, utils
+from dezero._checks import is_int, positive_int, real
 from dezero.engine import Parameter
+
+
+# The allowed values of each hyperparameter, checked whenever one is set (in __init__, by a later
+# assignment such as ``optimizer.lr = 0.01``, by a scheduler, by load_state_dict):
+# (low, high, low excluded, high excluded); None means unbounded.
+_RULES = {
+    'lr': (0, None, False, False),
+    'alpha': (0, None, False, False),
+    'eps': (0, None, False, False),
+    'weight_decay': (0, None, False, False),
+    'momentum': (0, 1, False, True),
+    'beta1': (0, 1, False, True),
+    'beta2': (0, 1, False, True),
+    'rho': (0, 1, False, True),
+    'decay_rate': (0, 1, False, True),
+}
+
+
+def _check_rule(owner, name, value):
+    low, high, low_open, high_open = _RULES[name]
+    return real(owner, name, value, low, high, low_open, high_open)
 
 
 # =============================================================================
@@ -45,8 +67,20 @@ class Optimizer:
         self.target = None
         self.hooks = []
 
+    def __setattr__(self, name, value):
+        if name in _RULES:
+            if name == 'lr' and isinstance(getattr(type(self), 'lr', None), property) \
+                    and type(self).lr.fset is None:
+                raise AttributeError(f'{type(self).__name__}: lr is computed from {self._lr_name} and the '
+                                     f'step count; set {self._lr_name} instead')
+            _check_rule(type(self).__name__, name, value)
+        object.__setattr__(self, name, value)
+
     def setup(self, target):
         """Optimise the parameters of ``target`` (a Layer or Model); returns self for chaining."""
+        if not callable(getattr(target, 'params', None)):
+            raise TypeError(f'{type(self).__name__}.setup: target must be a Layer or Model (something with '
+                            f'a params() method), got {type(target).__name__}')
         self.target = target
         return self
 
@@ -123,37 +157,68 @@ class Optimizer:
     def load_state_dict(self, state):
         """Restore what ``state_dict`` returned; call after ``setup(model)`` on a model of the same structure.
 
-        Arrays go to the device of their parameter. Unknown parameter paths raise KeyError.
+        All or nothing: the hyperparameters (known names, allowed values), the counter, the state
+        names, the parameter paths and each array's shape and dtype are checked first; any problem
+        raises CheckpointError listing them all, and the optimizer is left as it was. Arrays go to the
+        device of their parameter.
         """
+        name = type(self).__name__
+        if not isinstance(state, dict):
+            raise TypeError(f'{name}.load_state_dict: state must be a dict, got {type(state).__name__}')
         if self.target is None and any('/' in k for k in state):
-            raise RuntimeError(f'{type(self).__name__}: call setup(model) before load_state_dict()')
-        for name in self._hyperparams:
-            if name in state:
-                setattr(self, name, _python_number(state[name]))
-        if 't' in state:
-            self.t = int(state['t'])
-        if not self._state_names:
-            return
+            raise RuntimeError(f'{name}: call setup(model) before load_state_dict()')
         params = {}
-        if self.target is not None:
+        if self.target is not None and self._state_names:
             by_id = {id(p): p for p in self.target.params()}
-            params = {name: by_id[i] for i, name in self._param_names().items()}
-        unknown = [k for k in state if '/' in k and k.split('/', 1)[1] not in params]
-        if unknown:
-            raise KeyError(f'{type(self).__name__}: the optimizer state has entries for parameters the '
-                           f'model does not have: {", ".join(unknown)}')
-        for sname in self._state_names:
-            table = getattr(self, sname)
-            table.clear()
-        for key, array in state.items():
+            params = {pname: by_id[i] for i, pname in self._param_names().items()}
+
+        by_pid = {id(p): p for p in params.values()}
+        problems, hyper, tables = [], {}, {sname: {} for sname in self._state_names}
+        for key, value in state.items():
             if '/' not in key:
+                if key == 't' and hasattr(self, 't'):
+                    t = _python_number(value)
+                    if not is_int(t) or t < 0:
+                        problems.append(f't must be a non-negative int, got {t!r}')
+                    else:
+                        hyper['t'] = int(t)
+                elif key in self._hyperparams:
+                    try:
+                        hyper[key] = _check_rule(name, key, _python_number(value)) if key in _RULES \
+                            else _python_number(value)
+                    except (TypeError, ValueError) as e:
+                        problems.append(str(e).split(': ', 1)[1])
+                else:
+                    problems.append(f'unknown hyperparameter {key!r} (this optimizer has '
+                                    f'{", ".join(self._hyperparams)})')
                 continue
             sname, pname = key.split('/', 1)
             if sname not in self._state_names:
-                raise KeyError(f'{type(self).__name__} has no state named {sname!r}')
+                problems.append(f'no state named {sname!r} (in {key}); {name} keeps '
+                                f'{", ".join(self._state_names) or "no per-parameter state"}')
+                continue
+            if pname not in params:
+                problems.append(f'{key}: the model has no parameter {pname}')
+                continue
             p = params[pname]
-            array = np.array(array)
-            getattr(self, sname)[id(p)] = cuda.as_cupy(array) if cuda.is_cupy_array(p.data) else array
+            if not (hasattr(value, 'dtype') and hasattr(value, 'shape')) or value.dtype.kind not in 'biuf':
+                problems.append(f'{key}: not an array of numbers ({getattr(value, "dtype", type(value).__name__)})')
+                continue
+            if p.data is not None and tuple(value.shape) != tuple(p.data.shape):
+                problems.append(f'{key}: shape {tuple(value.shape)}, but the parameter is {tuple(p.data.shape)}')
+                continue
+            tables[sname][id(p)] = value
+        if problems:
+            raise utils.CheckpointError(f'{name}: cannot load this optimizer state: ' + '; '.join(problems))
+
+        for key, value in hyper.items():           # everything checked: now assign it all
+            object.__setattr__(self, key, value)
+        for sname, entries in tables.items():
+            table = getattr(self, sname)
+            table.clear()
+            for pid, array in entries.items():
+                array = np.array(cuda.as_numpy(array))
+                table[pid] = cuda.as_cupy(array) if cuda.is_cupy_array(by_pid[pid].data) else array
 
     def save_state(self, path):
         """Save ``state_dict()`` to the ``.npz`` file ``path``, atomically."""
@@ -166,12 +231,19 @@ class Optimizer:
         return path
 
     def load_state(self, path):
-        """Load a file written by ``save_state``."""
+        """Load a file written by ``save_state``, all or nothing.
+
+        An empty, truncated or corrupt file, or a state that does not fit, raises CheckpointError
+        naming the file; the optimizer is then unchanged.
+        """
         path = os.fspath(path)
         if not os.path.exists(path) and os.path.exists(path + '.npz'):
             path += '.npz'
-        with np.load(path, allow_pickle=False) as npz:
-            self.load_state_dict({k: npz[k] for k in npz.files})
+        state = utils.read_npz(path, 'optimizer-state file')
+        try:
+            self.load_state_dict(state)
+        except utils.CheckpointError as e:
+            raise utils.CheckpointError(f'{path}: {e}') from None
 
 
 def _python_number(a):
@@ -196,6 +268,11 @@ class WeightDecay:
     def __init__(self, rate):
         self.rate = rate
 
+    def __setattr__(self, name, value):
+        if name == 'rate':
+            real('WeightDecay', 'rate', value, low=0)
+        object.__setattr__(self, name, value)
+
     def __call__(self, params):
         for param in params:
             if param.grad is not None:
@@ -207,6 +284,11 @@ class ClipGrad:
 
     def __init__(self, max_norm):
         self.max_norm = max_norm
+
+    def __setattr__(self, name, value):
+        if name == 'max_norm':        # 0 or less would flip the sign of every gradient
+            real('ClipGrad', 'max_norm', value, low=0, low_open=True)
+        object.__setattr__(self, name, value)
 
     def __call__(self, params):
         grads = [p.grad.data for p in params if p.grad is not None]
@@ -436,6 +518,11 @@ class LRScheduler:
     """
 
     def __init__(self, optimizer):
+        try:
+            optimizer.base_lr          # AdaDelta raises its own TypeError: it has no learning rate
+        except AttributeError:
+            raise TypeError(f'{type(self).__name__}: optimizer must be a dezero Optimizer, '
+                            f'got {type(optimizer).__name__}') from None
         self.optimizer = optimizer
         if getattr(optimizer, 'initial_lr', None) is None:
             optimizer.initial_lr = optimizer.base_lr
@@ -471,10 +558,8 @@ class StepLR(LRScheduler):
     """Multiply the rate by ``gamma`` every ``step_size`` steps."""
 
     def __init__(self, optimizer, step_size, gamma=0.1):
-        if step_size < 1:
-            raise ValueError(f'StepLR: step_size must be >= 1, got {step_size}')
-        self.step_size = step_size
-        self.gamma = gamma
+        self.step_size = positive_int('StepLR', 'step_size', step_size)
+        self.gamma = real('StepLR', 'gamma', gamma, low=0)
         super().__init__(optimizer)
 
     def lr_at(self, epoch):
@@ -485,7 +570,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` at every step."""
 
     def __init__(self, optimizer, gamma):
-        self.gamma = gamma
+        self.gamma = real('ExponentialLR', 'gamma', gamma, low=0)
         super().__init__(optimizer)
 
     def lr_at(self, epoch):
@@ -496,10 +581,8 @@ class CosineAnnealingLR(LRScheduler):
     """From the base rate down to ``eta_min`` along half a cosine over ``T_max`` steps; then ``eta_min``."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
-        if T_max < 1:
-            raise ValueError(f'CosineAnnealingLR: T_max must be >= 1, got {T_max}')
-        self.T_max = T_max
-        self.eta_min = eta_min
+        self.T_max = positive_int('CosineAnnealingLR', 'T_max', T_max)
+        self.eta_min = real('CosineAnnealingLR', 'eta_min', eta_min, low=0)
         super().__init__(optimizer)
 
     def lr_at(self, epoch):
@@ -515,10 +598,8 @@ class LinearWarmup(LRScheduler):
     """
 
     def __init__(self, optimizer, warmup_steps, start_factor=0.1, after=None):
-        if warmup_steps < 1:
-            raise ValueError(f'LinearWarmup: warmup_steps must be >= 1, got {warmup_steps}')
-        self.warmup_steps = warmup_steps
-        self.start_factor = start_factor
+        self.warmup_steps = positive_int('LinearWarmup', 'warmup_steps', warmup_steps)
+        self.start_factor = real('LinearWarmup', 'start_factor', start_factor, low=0)
         self.after = after
         super().__init__(optimizer)
 

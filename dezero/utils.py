@@ -10,7 +10,8 @@ import hashlib
 import os
 import shutil
 import subprocess
-import tempfile
+import sys
+import time
 import urllib.request
 import warnings
 
@@ -133,7 +134,7 @@ def plot_dot_graph(output, verbose=True, to_file='graph.png'):
 
 def _run_dot(dot, dot_graph, fmt, to_file):
     """Render DOT text (given on stdin) to a temp file beside ``to_file``, then move it into place."""
-    with atomic_write(to_file, suffix='.' + fmt) as tmp:
+    with atomic_write(to_file, suffix='.tmp.' + fmt) as tmp:
         result = subprocess.run([dot, '-T' + fmt, '-o', tmp], input=dot_graph.encode('utf-8'),
                                 capture_output=True, check=False)
         if result.returncode != 0:
@@ -143,23 +144,66 @@ def _run_dot(dot, dot_graph, fmt, to_file):
 
 @contextlib.contextmanager
 def atomic_write(path, suffix='.tmp'):
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
+    """Yield the temporary path ``path + suffix``; on success it replaces ``path`` in one step.
 
-    On any error (Ctrl-C included) the temporary file is removed and an existing
-    ``path`` is left untouched, so an interrupted save never destroys the previous copy.
+    On any error (Ctrl-C included) the temporary file is removed and an existing ``path`` is left
+    untouched, so an interrupted save never destroys the previous copy. The temporary name is fixed,
+    so a process killed mid-write (``kill -9``, a power cut) leaves at most one stale file beside
+    ``path``, which the next write of ``path`` reuses. Two processes writing the same ``path`` take
+    turns: where the OS has ``fcntl``, the second waits on a lock of the temporary file.
     """
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                               prefix=os.path.basename(path) + '.', suffix=suffix)
-    os.close(fd)
+    path = os.path.abspath(os.fspath(path))
+    tmp = path + suffix
+    fd = _open_locked(tmp, path)
+    replaced = False
     try:
         yield tmp
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)      # mkstemp makes 0600; use the usual permissions
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+        replaced = True
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        try:
+            if not replaced and _same_file(fd, tmp):
+                os.remove(tmp)
+        finally:
+            os.close(fd)        # releases the lock
+
+
+def _open_locked(tmp, target):
+    """Open (create) ``tmp`` empty and locked against other writers; return its descriptor.
+
+    A lock held by a killed process is released by the OS, so a stale file never blocks.
+    After the lock is taken the name must still point at the locked file: otherwise the
+    previous holder has just renamed it into place, and the loop starts again on a fresh one.
+    """
+    try:
+        import fcntl
+    except ImportError:              # Windows: no advisory locks; writes simply race
+        fcntl = None
+    while True:
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT, 0o666)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f'Waiting for another process that is writing {target} ...', file=sys.stderr, flush=True)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:          # a file system without flock (some network mounts)
+                pass
+        if _same_file(fd, tmp):
+            os.ftruncate(fd, 0)
+            return fd
+        os.close(fd)
+
+
+def _same_file(fd, path):
+    """True if ``path`` still names the file open as ``fd``."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except OSError:
+        return False
 
 
 def _ipython_image(path, fmt):
@@ -275,6 +319,10 @@ def array_allclose(a, b, rtol=1e-4, atol=1e-5):
 # =============================================================================
 cache_dir = os.path.expanduser(os.environ.get('DEZERO_HOME') or os.path.join('~', '.dezero'))
 
+DOWNLOAD_TIMEOUT = 30.0
+"""Seconds a download waits for the connection and then for each piece of data before giving up
+(``$DEZERO_DOWNLOAD_TIMEOUT`` overrides it, ``get_file(timeout=...)`` overrides both)."""
+
 
 def get_cache_dir():
     """The download folder: ``$DEZERO_HOME`` as set now, else ``cache_dir`` (by default ~/.dezero)."""
@@ -282,11 +330,27 @@ def get_cache_dir():
 
 
 class DownloadError(OSError):
-    """A file could not be downloaded from any of its URLs."""
+    """A file could not be downloaded from any of its URLs.
+
+    ``file_path`` is where it was to be saved, ``errors`` the (url, error) pairs tried in order, and
+    ``cached_error`` why the copy already at ``file_path`` was rejected (None if there was none).
+    """
+
+    def __init__(self, message, file_path=None, errors=(), cached_error=None):
+        super().__init__(message)
+        self.file_path = file_path
+        self.errors = list(errors)
+        self.cached_error = cached_error
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ''
 
 
 def show_progress(block_num, block_size, total_size):
-    """Progress hook for ``urlretrieve``: a 30-character bar and a percentage on one line."""
+    """The original's progress hook for ``urllib.request.urlretrieve``: a 30-character bar and a percentage.
+
+    Kept for code written for DeZero; ``get_file`` draws its own line with size, speed and ETA.
+    """
     downloaded = block_num * block_size
     if total_size <= 0:  # the server did not say how big the file is
         print(f'\r{downloaded} bytes', end='')
@@ -297,51 +361,190 @@ def show_progress(block_num, block_size, total_size):
     print(f'\r[{bar}] {p:.2f}%', end='')
 
 
-def get_file(url, file_name=None, checksum=None, mirrors=()):
+def get_file(url, file_name=None, checksum=None, mirrors=(), verify=None, timeout=None):
     """Download ``url`` into the cache folder unless it is already there; return the absolute path.
 
-    ``checksum`` ('md5:<hex>' or 'sha256:<hex>'; a bare hex digest is recognised by its length) is
-    verified on download and on a cache hit, and a corrupt cached file is downloaded again.
-    ``mirrors`` are tried in order when ``url`` fails; a mirror ending with '/' gets ``file_name``
-    appended. Raises DownloadError, listing every URL and its error, when all of them fail.
+    ``checksum`` ('md5:<hex>' or 'sha256:<hex>'; a bare hex digest is recognised by its length) and
+    ``verify`` (a function of the path that raises ValueError or OSError for a bad file, for files
+    whose checksum cannot be known) are applied to a download before it enters the cache and to a
+    cached copy before it is used; a cached copy that fails is reported as corrupt and downloaded
+    again. ``mirrors`` are tried in order when ``url`` fails; a mirror ending with '/' gets
+    ``file_name`` appended. Each connection and each read waits at most ``timeout`` seconds
+    (default ``DOWNLOAD_TIMEOUT``). Progress goes to stderr: tqdm's bar when tqdm is installed,
+    else one line with size, speed and ETA. Raises DownloadError, listing every URL and its error,
+    when all of them fail; no partial file is left behind.
     """
     if file_name is None:
         file_name = url[url.rfind('/') + 1:]
     expected = None if checksum is None else _parse_checksum(checksum)
+    if verify is not None and not callable(verify):
+        raise TypeError(f'get_file: verify must be a function of the path, got {verify!r}')
+    timeout = _download_timeout(timeout)
     file_path = os.path.abspath(os.path.join(get_cache_dir(), file_name))
     os.makedirs(os.path.dirname(file_path), exist_ok=True)
 
+    cached_error = None
     if os.path.exists(file_path):
-        if _checksum_error(file_path, expected) is None:
+        cached_error = _file_error(file_path, expected, verify)
+        if cached_error is None:
             return file_path
-        print(f'The cached file {file_path} does not match its checksum; downloading it again.')
+        print(f'The cached file {file_path} is corrupt ({cached_error}); downloading it again.')
 
     print('Downloading: ' + file_name)
     urls = [url] + [m + file_name if m.endswith('/') else m for m in mirrors]
     errors = []
     for i, u in enumerate(urls):
         try:
-            _download(u, file_path, expected)
-        except Exception as e:  # HTTP, network, bad URL or checksum: whatever it is, try the next URL
-            errors.append((u, e))
+            _download(u, file_path, expected, verify, timeout)
+        except _AlreadyThere:
+            return file_path
+        except Exception as e:  # HTTP, network, timeout, bad URL or checksum: try the next URL
+            errors.append((u, _describe(e, timeout)))
             if i + 1 < len(urls):
-                print(f'Failed to download {u} ({e}); trying {urls[i + 1]}')
+                print(f'Failed to download {u} ({errors[-1][1]}); trying {urls[i + 1]}')
             continue
         print(' Done')
         return file_path
-    raise DownloadError(_download_error_message(file_name, file_path, errors))
+    raise DownloadError(_download_error_message(file_name, file_path, errors, cached_error),
+                        file_path, errors, cached_error)
 
 
-def _download(url, file_path, expected):
-    """Fetch ``url`` into a temp file beside ``file_path``, check it, then move it into place.
+class _AlreadyThere(Exception):
+    """Another process finished the same download while this one waited for it."""
 
-    The temp file is removed on any error, Ctrl-C included, so a good cached copy is never damaged.
+
+def _download_timeout(timeout):
+    """``timeout``, else ``$DEZERO_DOWNLOAD_TIMEOUT``, else ``DOWNLOAD_TIMEOUT``; a positive number of seconds."""
+    source = 'timeout'
+    if timeout is None and os.environ.get('DEZERO_DOWNLOAD_TIMEOUT'):
+        source, timeout = 'DEZERO_DOWNLOAD_TIMEOUT', os.environ['DEZERO_DOWNLOAD_TIMEOUT']
+        try:
+            timeout = float(timeout)
+        except ValueError:
+            pass
+    elif timeout is None:
+        timeout = DOWNLOAD_TIMEOUT
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or not timeout > 0 or timeout == float('inf')):
+        raise ValueError(f'get_file: {source} must be a positive number of seconds, got {timeout!r}')
+    return float(timeout)
+
+
+def _download(url, file_path, expected, verify, timeout):
+    """Fetch ``url`` into ``file_path + '.part'``, check it, then move it into place.
+
+    The partial file is removed on any error, Ctrl-C included, so a good cached copy is never
+    damaged; another process downloading the same file is waited for, and its result used.
     """
     with atomic_write(file_path, suffix='.part') as tmp:
-        urllib.request.urlretrieve(url, tmp, show_progress)
-        error = _checksum_error(tmp, expected)
+        if os.path.exists(file_path) and _file_error(file_path, expected, verify) is None:
+            raise _AlreadyThere()
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, 'wb') as f:
+            total = _content_length(response)
+            received = 0
+            with _Progress(os.path.basename(file_path), total) as progress:
+                while True:
+                    chunk = response.read(1 << 16)
+                    if not chunk:
+                        break
+                    f.write(chunk)
+                    received += len(chunk)
+                    progress.update(len(chunk))
+        if total is not None and received != total:
+            raise ValueError(f'the server sent {received} of the {total} bytes it announced (truncated)')
+        error = _file_error(tmp, expected, verify)
         if error is not None:
             raise ValueError(error)
+
+
+def _content_length(response):
+    """The size the server announced, or None."""
+    try:
+        length = int(response.headers.get('Content-Length'))
+    except (TypeError, ValueError):
+        return None
+    return length if length >= 0 else None
+
+
+def _describe(error, timeout):
+    """A short reason for a failed URL: timeouts say so and how long was waited."""
+    reason = getattr(error, 'reason', None)
+    if isinstance(error, TimeoutError) or isinstance(reason, TimeoutError):
+        return f'timed out: no answer for {timeout:g} s'
+    return str(error) or type(error).__name__
+
+
+class _Progress:
+    """Download progress on stderr: tqdm when installed, else one line with size, speed and ETA.
+
+    The line is redrawn at most five times a second and ends with a newline when the download ends.
+    """
+
+    def __init__(self, name, total):
+        self.name, self.total = name, total
+        self.done = 0
+        self.start = self.last = time.monotonic()
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            self.bar = None
+        else:
+            self.bar = tqdm(total=total, unit='B', unit_scale=True, unit_divisor=1024, desc=name,
+                            leave=True, file=sys.stderr)
+
+    def __enter__(self):
+        return self
+
+    def update(self, n):
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+            return
+        now = time.monotonic()
+        if now - self.last >= 0.2:
+            self.last = now
+            self._draw(now)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+        else:
+            self._draw(time.monotonic())
+            sys.stderr.write('\n')
+            sys.stderr.flush()
+        return False
+
+    def _draw(self, now):
+        sys.stderr.write('\r' + progress_line(self.name, self.done, self.total, now - self.start))
+        sys.stderr.flush()
+
+
+def progress_line(name, done, total, elapsed):
+    """The text of the download line: name, bytes so far (of the total), speed and ETA.
+
+    Example:
+        >>> progress_line('vgg16.npz', 50 * 2**20, 200 * 2**20, 10.0)
+        'vgg16.npz: 50.0 MB of 200.0 MB (25%), 5.0 MB/s, ETA 0:30'
+        >>> progress_line('input.txt', 3 * 2**10, None, 0.0)
+        'input.txt: 3.0 KB'
+    """
+    line = f'{name}: {_size(done)}'
+    if total:
+        line += f' of {_size(total)} ({min(done / total, 1.0):.0%})'
+    if elapsed > 0:
+        speed = done / elapsed
+        line += f', {_size(speed)}/s'
+        if total and speed > 0:
+            eta = int(max(total - done, 0) / speed)
+            line += f', ETA {eta // 60}:{eta % 60:02d}'
+    return line
+
+
+def _size(n):
+    for unit in ('B', 'KB', 'MB', 'GB'):
+        if n < 1024 or unit == 'GB':
+            return f'{n:.0f} {unit}' if unit == 'B' else f'{n:.1f} {unit}'
+        n /= 1024
 
 
 def _parse_checksum(checksum):
@@ -368,10 +571,70 @@ def _checksum_error(path, expected):
     return f'{algorithm} checksum mismatch: expected {digest}, got {h.hexdigest()}'
 
 
-def _download_error_message(file_name, file_path, errors):
+def _file_error(path, expected, verify):
+    """None if the file passes its checksum and ``verify``, else the reason it does not."""
+    error = _checksum_error(path, expected)
+    if error is None and verify is not None:
+        try:
+            verify(path)
+        except (ValueError, OSError) as e:
+            error = str(e) or type(e).__name__
+    return error
+
+
+def _download_error_message(file_name, file_path, errors, cached_error=None):
     """Explain which URLs failed and where to put the file by hand."""
     lines = [f'Could not download {file_name}. Tried:']
     lines += [f'  {u}: {e}' for u, e in errors]
+    if cached_error is not None:
+        lines.append(f'The copy already in the cache, {file_path}, is corrupt ({cached_error}).')
     lines += ['Download the file yourself and save it as:', '  ' + file_path,
               'Set the DEZERO_HOME environment variable to use another cache folder.']
     return '\n'.join(lines)
+
+
+# =============================================================================
+# Checkpoint files (.npz, read without pickle)
+# =============================================================================
+class CheckpointError(ValueError, KeyError):
+    """A weights or optimizer-state file or dict that does not fit: unreadable, or keys, shapes or dtypes that differ.
+
+    A ValueError, and also a KeyError, which the original raised for a missing key.
+    """
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ''
+
+
+def read_npz(path, what='file'):
+    """{name: array} of the ``.npz`` file ``path``, every array read (and CRC-checked) now.
+
+    Nothing is unpickled. An empty, truncated, corrupt or foreign file raises CheckpointError
+    naming ``what`` and the path, with NumPy's or zipfile's message as the cause.
+    """
+    import zipfile
+    import zlib
+    path = os.fspath(path)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not hasattr(loaded, 'files'):     # a .npy file: one array, not an archive
+            raise CheckpointError(f'cannot read the {what} {path}: it is a single .npy array, not an '
+                                  '.npz archive of named arrays')
+        with loaded as npz:
+            return {key: npz[key] for key in npz.files}
+    except CheckpointError:
+        raise
+    except FileNotFoundError:
+        raise
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error) as e:
+        size = os.path.getsize(path) if os.path.exists(path) else 0
+        if size == 0:
+            kind = 'it is empty'
+        elif 'Object arrays' in str(e):
+            kind = 'it holds object arrays, which would need pickle; dezero never unpickles'
+        elif 'pickled' in str(e):
+            kind = 'it is not an .npz archive (NumPy took it for pickled data, which dezero never loads)'
+        else:
+            kind = 'it is truncated, corrupt or not an .npz archive'
+        raise CheckpointError(f'cannot read the {what} {path} ({size} bytes): {kind} '
+                              f'({type(e).__name__}: {e})') from e

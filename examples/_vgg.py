@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from dezero import utils
-from dezero.models import VGG16
+from dezero.models import VGG16, load_pretrained
 
 MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)
 
@@ -29,9 +29,11 @@ def load_weights(model, args):
     """Load the pretrained weights into ``model`` if possible; True if loaded, False for random ones."""
     path = args.weights
     if not os.path.exists(path) and args.download:
-        path = utils.get_file(VGG16.WEIGHTS_PATH)
+        path = load_pretrained(model, VGG16.WEIGHTS_PATH)      # downloaded with progress, format-checked
+        print(f'pretrained VGG16 weights: {path}')
+        return True
     if os.path.exists(path):
-        model.load_weights(path)
+        model.load_weights(path)           # all or nothing; a damaged file is an error naming it
         print(f'pretrained VGG16 weights: {path}')
         return True
     print(f'pretrained VGG16 weights not found at {path} (--download fetches them, 528 MB): '

@@ -3,10 +3,12 @@
 Not a stage of the book: a helper those stages import, so that each of them stays as short as the book's.
 
 * Files live in the download folder of ``dezero.utils.get_file``: ``~/.dezero``, or ``$DEZERO_HOME``
-  when that is set. A file already there is used as it is, without the network.
-* A missing file is downloaded there, as the book's stages do. When that fails (no network, a
-  firewall), the stage prints one line saying what to download, from where and into which folder, and
-  exits with status 1: no traceback, and a stalled connection gives up after ``TIMEOUT`` seconds.
+  when that is set. A file already there is used without the network, once it has passed its check
+  (a checksum, or for files without one, a check of the format).
+* A missing or corrupt file is downloaded there, as the book's stages do, with a progress line
+  (size, speed, ETA; tqdm's bar when tqdm is installed). When that fails (no network, a firewall),
+  the stage prints one line saying what to download, from where and into which folder, and exits
+  with status 1: no traceback, and a stalled connection gives up after ``TIMEOUT`` seconds.
 * ``DEZERO_STEPS_SMALL=1`` in the environment, or ``--small`` on the command line
   (``python steps/step51.py --small``), makes a stage run small, as a quick smoke test: steps 51-53 use
   only MNIST's test split (its first 1,000 images for training, the next 500 for testing), step 58
@@ -20,7 +22,6 @@ Not a stage of the book: a helper those stages import, so that each of them stay
 import contextlib
 import io
 import os
-import socket
 import sys
 
 from dezero import utils
@@ -37,31 +38,46 @@ def small():
 
 
 def fetch(what, files):
-    """The paths of ``files`` ([(file_name, url, checksum)]) in the download folder, fetched if missing.
+    """The paths of ``files`` ([(file_name, url, check)]) in the download folder, fetched if missing or corrupt.
 
-    ``what`` names them in the messages ('MNIST', 'the VGG16 weights (528 MB)'). If a download
-    fails, prints one line and exits with status 1.
+    ``check`` is a checksum ('md5:...' or 'sha256:...'), a function that raises ValueError for a bad
+    file (for files without a published checksum), or None (the reader checks the file). ``what``
+    names them in the messages ('MNIST', 'the VGG16 weights (528 MB)'). Downloads show their progress
+    on stderr. If a download fails, prints one line and exits with status 1.
     """
     folder = utils.get_cache_dir()
-    paths = [os.path.join(folder, name) for name, _, _ in files]
-    missing = [f for f, path in zip(files, paths) if not os.path.exists(path)]
-    if missing:
-        print(f'Downloading {what} into {folder} ...', end=' ', flush=True)
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(TIMEOUT)
+    paths, fetched = [], False
+    for name, url, check in files:
+        fetched = fetched or not os.path.exists(os.path.join(folder, name))
+        mirrors = MNIST_MIRRORS if url.startswith(MNIST_URL) else ()
+        checksum, verify = (None, check) if callable(check) else (check, None)
         try:
-            for name, url, checksum in missing:
-                mirrors = MNIST_MIRRORS if url.startswith(MNIST_URL) else ()
-                with contextlib.redirect_stdout(io.StringIO()):   # get_file's progress bar
-                    utils.get_file(url, name, checksum=checksum, mirrors=mirrors)
+            with contextlib.redirect_stdout(io.StringIO()):   # get_file's messages; its progress is on stderr
+                paths.append(utils.get_file(url, name, checksum=checksum, mirrors=mirrors, verify=verify,
+                                            timeout=TIMEOUT))
         except (utils.DownloadError, OSError) as e:
-            print(f'failed ({_reason(e)}). Download {_sources(missing)} into {folder} (or set '
-                  'DEZERO_HOME to a folder that holds them), then run this step again.')
+            missing = [f for f in files if f[0] == name or not os.path.exists(os.path.join(folder, f[0]))]
+            corrupt = getattr(e, 'cached_error', None)
+            reason = _reason(e) if corrupt is None else f'{name} there is corrupt ({corrupt}); {_reason(e)}'
+            print(f'Downloading {what} into {folder} failed ({reason}). Download {_sources(missing)} into '
+                  f'{folder} (or set DEZERO_HOME to a folder that holds them), then run this step again.')
             sys.exit(1)
-        finally:
-            socket.setdefaulttimeout(previous)
-        print('done')
+    if fetched:
+        print(f'Downloaded {what} into {folder}.')
     return paths
+
+
+def is_jpeg(path):
+    """Raise ValueError unless ``path`` is a JPEG image that PIL can decode (no checksum is published)."""
+    with open(path, 'rb') as f:
+        if f.read(3) != b'\xff\xd8\xff':
+            raise ValueError(f'{path} is not a JPEG image')
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except Exception as e:           # PIL raises OSError, SyntaxError, ... for a damaged image
+        raise ValueError(f'{path} is a damaged JPEG image ({type(e).__name__}: {e})') from None
 
 
 def _sources(files):
@@ -76,7 +92,9 @@ def _sources(files):
 
 
 def _reason(error):
-    """The first URL's error out of get_file's message, or the error itself."""
+    """The first URL's error out of get_file's DownloadError, or the error itself."""
+    if getattr(error, 'errors', None):
+        return str(error.errors[0][1])
     lines = str(error).splitlines()
     if len(lines) > 1 and ': ' in lines[1]:
         return lines[1].strip().split(': ', 1)[1]

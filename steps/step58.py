@@ -27,7 +27,7 @@ import dezero
 from dezero.models import VGG16
 from dezero.utils import GraphvizNotFoundError
 
-from book_data import fetch, small    # the download folder (steps/book_data.py)
+from book_data import fetch, is_jpeg, small    # the download folder (steps/book_data.py)
 
 
 url = 'https://github.com/oreilly-japan/deep-learning-from-scratch-3/raw/images/zebra.jpg'
@@ -39,7 +39,7 @@ if small():
     labels = {i: 'class {}'.format(i) for i in range(1000)}
 else:
     img_path, _, _ = fetch('the zebra photo, the VGG16 weights (528 MB) and the ImageNet labels',
-                           [('zebra.jpg', url, None),
+                           [('zebra.jpg', url, is_jpeg),
                             ('vgg16.npz', VGG16.WEIGHTS_PATH, None),
                             ('imagenet1000_clsidx_to_labels.txt', dezero.datasets.ImageNet.url, None)])
     img = Image.open(img_path)

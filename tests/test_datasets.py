@@ -34,7 +34,7 @@ def offline(monkeypatch):
         calls.append(url)
         raise OSError('network disabled in tests')
 
-    monkeypatch.setattr(urllib.request, 'urlretrieve', refuse)
+    monkeypatch.setattr(urllib.request, 'urlopen', refuse)
     return calls
 
 
@@ -233,9 +233,27 @@ def test_real_mnist_from_the_cache_folder_is_checksummed_and_offline(home, offli
     assert len(ds) == 10000 and offline == []
     with open(home / 't10k-labels-idx1-ubyte.gz', 'ab') as f:    # a damaged cached copy
         f.write(b'x')
-    with pytest.raises(utils.DownloadError):                     # is fetched again, never trusted
+    with pytest.raises(utils.DownloadError) as info:             # is fetched again, never trusted
         datasets.MNIST(train=False)
     assert len(offline) == 2
+    assert 't10k-labels-idx1-ubyte.gz: corrupt (md5 checksum mismatch' in str(info.value)   # not "missing"
+
+
+def test_a_corrupt_cached_mnist_file_is_reported_as_corrupt_not_missing(home, offline, monkeypatch, capsys):
+    _write_mnist(str(home), 't10k', 5)
+    table = {name: 'md5:' + hashlib.md5((home / name).read_bytes()).hexdigest()
+             for name in ('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz')}
+    monkeypatch.setitem(datasets.MNIST_FILES, 'test', tuple(table.items()))
+    assert len(datasets.MNIST(train=False)) == 5 and offline == []     # verified, used offline
+    with open(home / 't10k-images-idx3-ubyte.gz', 'r+b') as f:
+        f.seek(40)
+        f.write(b'\x00\x01\x02')
+    with pytest.raises(utils.DownloadError) as info:
+        datasets.MNIST(train=False)
+    message = str(info.value)
+    assert 't10k-images-idx3-ubyte.gz: corrupt (md5 checksum mismatch: expected ' in message
+    assert '0 of them' not in message and 'missing' not in message
+    assert 'is corrupt' in capsys.readouterr().out
 
 
 def test_mnist_labels():
@@ -256,21 +274,27 @@ def test_mnist_show_draws_with_matplotlib(tmp_path, monkeypatch):
 # CIFAR
 # =============================================================================
 def _cifar_archive(path, top, members):
+    """A .tar.gz of the binary CIFAR layout: ``members`` is {file name: bytes}."""
     with tarfile.open(path, 'w:gz') as tar:
-        for name, content in members.items():
-            raw = pickle.dumps(content)
+        for name, raw in members.items():
             info = tarfile.TarInfo(f'{top}/{name}')
             info.size = len(raw)
             tar.addfile(info, io.BytesIO(raw))
+
+
+def _records(*columns):
+    """Binary CIFAR records: the label columns (one byte each) then the 3072 pixel bytes, row by row."""
+    return np.concatenate([np.asarray(c, dtype=np.uint8).reshape(len(c), -1) for c in columns], axis=1).tobytes()
 
 
 def _cifar10(folder, n=4):
     rng = np.random.RandomState(0)
     batches = {}
     for name in [f'data_batch_{i}' for i in range(1, 6)] + ['test_batch']:
-        batches[name] = {b'data': rng.randint(0, 256, size=(n, 3072)).astype(np.uint8),
-                         b'labels': rng.randint(0, 10, size=n).tolist()}
-    _cifar_archive(os.path.join(folder, 'cifar-10-python.tar.gz'), 'cifar-10-batches-py', batches)
+        batches[name] = {'data': rng.randint(0, 256, size=(n, 3072)).astype(np.uint8),
+                         'labels': rng.randint(0, 10, size=n).tolist()}
+    _cifar_archive(os.path.join(folder, 'cifar-10-binary.tar.gz'), 'cifar-10-batches-bin',
+                   {name + '.bin': _records(b['labels'], b['data']) for name, b in batches.items()})
     return batches
 
 
@@ -281,12 +305,13 @@ def test_cifar10_train_and_test_share_one_dtype_and_are_cached(tmp_path, offline
     assert train.data.shape == (20, 3, 32, 32) and test.data.shape == (4, 3, 32, 32)
     assert train.data.dtype == test.data.dtype == np.uint8          # bug #23
     assert train.label.dtype == test.label.dtype == np.int64
-    np.testing.assert_array_equal(train.data[4:8].reshape(4, -1), batches['data_batch_2'][b'data'])
-    assert test.label.tolist() == batches['test_batch'][b'labels']
+    np.testing.assert_array_equal(train.data[4:8].reshape(4, -1), batches['data_batch_2']['data'])
+    assert train.label[4:8].tolist() == batches['data_batch_2']['labels']
+    assert test.label.tolist() == batches['test_batch']['labels']
     x, _ = test[0]
-    np.testing.assert_allclose(x, (batches['test_batch'][b'data'][0].reshape(3, 32, 32) - 0.5) / 0.5)
-    assert os.path.exists(tmp_path / 'cifar-10-python.tar.gz.train.npz')
-    os.remove(tmp_path / 'cifar-10-python.tar.gz')                  # the cache is enough now
+    np.testing.assert_allclose(x, (batches['test_batch']['data'][0].reshape(3, 32, 32) - 0.5) / 0.5)
+    assert os.path.exists(tmp_path / 'cifar-10-binary.tar.gz.train.npz')
+    os.remove(tmp_path / 'cifar-10-binary.tar.gz')                  # the cache is enough now
     again = datasets.CIFAR10(train=True, root=tmp_path)
     np.testing.assert_array_equal(again.data, train.data)
     assert again.data.dtype == np.uint8 and offline == []
@@ -304,18 +329,84 @@ def test_cifar100_fine_and_coarse_labels_have_separate_caches(tmp_path, offline,
     rng = np.random.RandomState(1)
     members = {}
     for split in ('train', 'test'):
-        members[split] = {b'data': rng.randint(0, 256, size=(5, 3072)).astype(np.uint8),
-                          b'fine_labels': rng.randint(0, 100, size=5).tolist(),
-                          b'coarse_labels': rng.randint(0, 20, size=5).tolist()}
-    _cifar_archive(str(tmp_path / 'cifar-100-python.tar.gz'), 'cifar-100-python', members)
+        members[split] = {'data': rng.randint(0, 256, size=(5, 3072)).astype(np.uint8),
+                          'fine_labels': rng.randint(0, 100, size=5).tolist(),
+                          'coarse_labels': rng.randint(0, 20, size=5).tolist()}
+    _cifar_archive(str(tmp_path / 'cifar-100-binary.tar.gz'), 'cifar-100-binary',
+                   {split + '.bin': _records(m['coarse_labels'], m['fine_labels'], m['data'])
+                    for split, m in members.items()})
     fine = datasets.CIFAR100(train=True, root=tmp_path)
     coarse = datasets.CIFAR100(train=True, label_type='coarse', root=tmp_path)    # bug #24
-    assert fine.label.tolist() == members['train'][b'fine_labels']
-    assert coarse.label.tolist() == members['train'][b'coarse_labels']
+    assert fine.label.tolist() == members['train']['fine_labels']
+    assert coarse.label.tolist() == members['train']['coarse_labels']
+    np.testing.assert_array_equal(fine.data.reshape(5, -1), members['train']['data'])
     test = datasets.CIFAR100(train=False, label_type='coarse', root=tmp_path)
-    assert test.label.tolist() == members['test'][b'coarse_labels'] and test.data.dtype == np.uint8
+    assert test.label.tolist() == members['test']['coarse_labels'] and test.data.dtype == np.uint8
     with pytest.raises(ValueError, match='label_type'):
         datasets.CIFAR100(label_type='medium', root=tmp_path)
+
+
+def test_cifar_checksums_are_the_published_ones():
+    # The md5sum column of https://www.cs.toronto.edu/~kriz/cifar.html, for the binary versions.
+    assert datasets.CIFAR10.url == 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz'
+    assert datasets.CIFAR10.checksum == 'md5:c32a1d4ab5d03f1284b67883e8d87530'
+    assert datasets.CIFAR100.url == 'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz'
+    assert datasets.CIFAR100.checksum == 'md5:03b5dce01913d631647c71ecec9e9cb8'
+
+
+def test_cifar_never_unpickles_what_it_finds_in_root(tmp_path, offline):
+    """A tampered pickle archive (the python version the original read) sits in root=: it is not read,
+    and the error says why; a pickled npz cache is refused, naming the file."""
+    marker = tmp_path / 'EXECUTED'
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), 'w'))
+
+    raw = pickle.dumps(Evil())
+    with tarfile.open(tmp_path / 'cifar-10-python.tar.gz', 'w:gz') as tar:
+        for name in [f'data_batch_{i}' for i in range(1, 6)] + ['test_batch']:
+            info = tarfile.TarInfo(f'cifar-10-batches-py/{name}')
+            info.size = len(raw)
+            tar.addfile(info, io.BytesIO(raw))
+    with pytest.raises(FileNotFoundError) as info:
+        datasets.CIFAR10(train=False, root=tmp_path)
+    message = str(info.value)
+    assert 'cifar-10-binary.tar.gz: missing' in message and 'cifar-10-python.tar.gz is there' in message
+    assert 'pickled' in message
+    assert not marker.exists()
+
+    np.savez(tmp_path / 'cifar-10-binary.tar.gz.test.npz', data=np.array([Evil()], dtype=object),
+             label=np.arange(1))
+    with pytest.raises(utils.CheckpointError, match='cifar-10-binary.tar.gz.test.npz') as info:
+        datasets.CIFAR10(train=False, root=tmp_path)
+    assert 'never unpickles' in str(info.value)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize('damage, words', [
+    ('truncated', 'truncated'),
+    ('not gzip', 'not a .tar.gz archive'),
+    ('member missing', 'has no member test_batch.bin'),
+    ('partial record', 'not a whole number of 3073-byte records'),
+    ('label 10', 'label 10, but there are only 10 classes'),
+])
+def test_a_damaged_cifar_archive_is_an_error_naming_it(tmp_path, damage, words):
+    path = tmp_path / 'cifar-10-binary.tar.gz'
+    good = _records([1, 2], np.zeros((2, 3072)))
+    if damage in ('truncated', 'not gzip'):
+        _cifar_archive(str(path), 'cifar-10-batches-bin', {'test_batch.bin': good})
+        raw = path.read_bytes()
+        path.write_bytes(raw[:len(raw) // 2] if damage == 'truncated' else b'<html>moved</html>' + raw)
+    else:
+        content = {'member missing': {'data_batch_1.bin': good},
+                   'partial record': {'test_batch.bin': good[:-1]},
+                   'label 10': {'test_batch.bin': _records([1, 10], np.zeros((2, 3072)))}}[damage]
+        _cifar_archive(str(path), 'cifar-10-batches-bin', content)
+    with pytest.raises(ValueError) as info:
+        datasets.CIFAR10(train=False, root=tmp_path)
+    assert str(path) in str(info.value) and words in str(info.value)
+    assert not (tmp_path / 'cifar-10-binary.tar.gz.test.npz').exists()
 
 
 def test_cifar_labels():
@@ -353,10 +444,23 @@ def test_shakespeare_ids_in_order_of_first_appearance(tmp_path, offline):
     assert ds.id_to_char[2] == 'c' and offline == []
 
 
-def test_shakespeare_from_the_cache_folder(home, offline):
+def test_shakespeare_from_the_cache_folder_is_checksummed(home, offline, monkeypatch):
     (home / 'shakespear.txt').write_text('xyz', encoding='utf-8')
+    monkeypatch.setattr(datasets.Shakespear, 'checksum', 'sha256:' + hashlib.sha256(b'xyz').hexdigest())
     assert datasets.Shakespear().data.tolist() == [0, 1]
     assert offline == []
+
+
+def test_a_truncated_cached_shakespeare_is_reported_as_corrupt(home, offline, capsys):
+    """It used to load as a tiny dataset; the published text's SHA-256 now rejects it."""
+    assert datasets.Shakespear.checksum == \
+        'sha256:86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed'
+    (home / 'shakespear.txt').write_text('First Citizen:\nBefore we proceed', encoding='utf-8')
+    with pytest.raises(utils.DownloadError) as info:
+        datasets.Shakespear()
+    message = str(info.value)
+    assert 'shakespear.txt: corrupt (sha256 checksum mismatch' in message and str(home) in message
+    assert offline == [datasets.Shakespear.url]
 
 
 def test_cache_helpers_round_trip(home, capsys):

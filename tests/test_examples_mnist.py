@@ -35,7 +35,7 @@ def test_without_data_offline_the_error_says_where_to_put_the_files(tmp_path, mo
     def refuse(url, *args, **kwargs):
         raise OSError('network disabled in tests')
 
-    monkeypatch.setattr(urllib.request, 'urlretrieve', refuse)
+    monkeypatch.setattr(urllib.request, 'urlopen', refuse)
     with pytest.raises(utils.DownloadError, match='t10k-images-idx3-ubyte.gz') as info:
         mnist.main(['--quick', '--small', '--out', str(tmp_path / 'out')])
     assert str(tmp_path) in str(info.value)

@@ -25,7 +25,7 @@ def offline(monkeypatch):
         calls.append(url)
         raise OSError('network disabled in tests')
 
-    monkeypatch.setattr(urllib.request, 'urlretrieve', refuse)
+    monkeypatch.setattr(urllib.request, 'urlopen', refuse)
     return calls
 
 
@@ -189,6 +189,35 @@ def test_pretrained_weights_offline_and_absent_name_the_file(home, offline, caps
     with pytest.raises(utils.DownloadError, match='resnet50.npz'):
         models.ResNet50(pretrained=True)
     assert offline == [models.ResNet.WEIGHTS_PATH.format(50)]
+
+
+@pytest.mark.parametrize('damage, words', [
+    ('truncated', 'truncated, corrupt or not an .npz archive'),
+    ('empty', 'it is empty'),
+    ('pickled', 'never unpickles'),
+    ('wrong keys', 'missing keys: conv1_1/b'),
+    ('wrong shape', 'conv1_1/W: checkpoint (64, 3, 5, 5), model (64, ?, 3, 3)'),
+])
+def test_a_damaged_cached_weights_file_is_reported_as_corrupt_naming_it(home, offline, capsys, damage, words):
+    """No checksum of the pretrained files is published: their format is checked instead (an .npz read
+    without pickle, the model's keys, the shapes its layers know), and a failure names the file."""
+    path = home / 'vgg16.npz'
+    if damage in ('truncated', 'empty'):
+        np.savez(path, **{'conv1_1/W': np.zeros((64, 3, 3, 3), np.float32)})
+        path.write_bytes(path.read_bytes()[:200] if damage == 'truncated' else b'')
+    elif damage == 'pickled':
+        np.savez(path, **{'conv1_1/W': np.array([None, 1], dtype=object)})
+    else:
+        W = np.zeros((64, 3, 5, 5) if damage == 'wrong shape' else (64, 3, 3, 3), np.float32)
+        np.savez(path, **{'conv1_1/W': W, 'conv1_1/b': np.zeros(64, np.float32)})
+        if damage == 'wrong keys':
+            np.savez(path, **{'conv1_1/W': W})
+    with pytest.raises(utils.DownloadError) as info:
+        models.VGG16(pretrained=True)
+    message = str(info.value)
+    assert f'The copy already in the cache, {path}, is corrupt' in message and words in message
+    assert f'{path} is corrupt' in capsys.readouterr().out
+    assert offline == [models.VGG16.WEIGHTS_PATH]             # tried to download it again
 
 
 def test_vgg16_preprocess():

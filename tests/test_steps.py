@@ -239,8 +239,8 @@ NO_NETWORK.update(no_proxy='', NO_PROXY='')
 
 def run_python(args, cwd, path=None, env=()):
     """Run ``python *args`` as a learner would, headless and offline; return the CompletedProcess."""
-    env = dict(os.environ, MPLBACKEND='Agg', PYTHONIOENCODING='utf-8',
-               OPENBLAS_NUM_THREADS='1', OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', **NO_NETWORK, **dict(env))
+    env = {**os.environ, 'MPLBACKEND': 'Agg', 'PYTHONIOENCODING': 'utf-8', 'OPENBLAS_NUM_THREADS': '1',
+           'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', **NO_NETWORK, **dict(env)}   # env wins
     if path is not None:
         env['PATH'] = path
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True,
@@ -317,12 +317,24 @@ def write_mnist_split(folder, prefix, n, seed):
 
 @pytest.fixture(scope='module')
 def mnist_home(tmp_path_factory):
-    """A download folder with the four MNIST files: 1,500 test images (what the small runs use) and a
-    training split of only 300."""
+    """The environment of a stage run on a download folder with the four MNIST files: 1,500 test images
+    (what the small runs use) and a training split of only 300.
+
+    The download folder's files are verified by their MD5 before use, and these fake files do not have
+    MNIST's: a ``sitecustomize`` module on PYTHONPATH puts their checksums in ``MNIST_FILES`` (in the
+    stage's process only), so the stage still checks every file, against the files the test wrote.
+    """
+    import hashlib
     folder = tmp_path_factory.mktemp('dezero_home')
     write_mnist_split(folder, 't10k', 1500, seed=0)
     write_mnist_split(folder, 'train', 300, seed=1)
-    return folder
+    table = {split: tuple((name, 'md5:' + hashlib.md5((folder / name).read_bytes()).hexdigest())
+                          for name in (f'{prefix}-images-idx3-ubyte.gz', f'{prefix}-labels-idx1-ubyte.gz'))
+             for split, prefix in (('train', 'train'), ('test', 't10k'))}
+    hook = tmp_path_factory.mktemp('mnist_checksums')
+    (hook / 'sitecustomize.py').write_text('import dezero.datasets\n'
+                                           f'dezero.datasets.MNIST_FILES.update({table!r})\n')
+    return (('DEZERO_HOME', str(folder)), ('PYTHONPATH', os.pathsep.join([str(hook), ROOT])))
 
 
 def missing_modules(stage):
@@ -344,7 +356,7 @@ def stage_runs(request, tmp_path_factory, mnist_home):
     def run(n, cwd):
         env = STAGES[n].env
         if STAGES[n].mnist:
-            env += SMALL + (('DEZERO_HOME', str(mnist_home)),)
+            env += SMALL + mnist_home
         return run_python([step_path(n)], cwd, env=env), cwd
 
     workers = max(2, os.cpu_count() or 1)
@@ -421,9 +433,51 @@ def test_download_stage_without_its_files_says_what_to_get_in_one_line(n, files,
     assert not any(home.iterdir())     # nothing half-downloaded is left behind
 
 
+def test_a_stage_download_shows_its_progress_and_verifies_the_cached_copy(tmp_path):
+    """book_data.fetch, which steps 51-53 and 58 use, from a local server: a progress line on stderr
+    (size, speed, ETA; tqdm's bar instead when tqdm is installed), then the cached copy is checked
+    and used without the network, and a damaged one is reported as corrupt in one line."""
+    import hashlib
+    import http.server
+    import threading
+    served = tmp_path / 'served'
+    served.mkdir()
+    payload = bytes(range(256)) * 2000
+    (served / 'f.bin').write_bytes(payload)
+    handler_class = type('Quiet', (http.server.SimpleHTTPRequestHandler,), {'log_message': lambda *a: None})
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                            lambda *a: handler_class(*a, directory=str(served)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f'http://127.0.0.1:{httpd.server_address[1]}/f.bin'
+    checksum = 'sha256:' + hashlib.sha256(payload).hexdigest()
+    code = (f'import sys; sys.path.insert(0, {STEPS!r}); import book_data; '
+            f'print(book_data.fetch("a test file", [("f.bin", {url!r}, {checksum!r})]))')
+    home = tmp_path / 'home'
+    env = (('DEZERO_HOME', str(home)), ('no_proxy', '127.0.0.1'), ('NO_PROXY', '127.0.0.1'))
+    try:
+        first = run_python(['-c', code], tmp_path, env=env)
+        assert first.returncode == 0, first.stderr
+        assert first.stdout.splitlines() == [f'Downloaded a test file into {home}.', str([str(home / 'f.bin')])]
+        if importlib.util.find_spec('tqdm') is None:
+            assert re.search(r'f\.bin: 500\.0 KB of 500\.0 KB \(100%\), [\d.]+ [KMG]?B/s, ETA 0:00\n$',
+                             first.stderr), first.stderr
+        else:
+            assert 'f.bin' in first.stderr and '100%' in first.stderr
+        second = run_python(['-c', code], tmp_path, env=env)
+        assert second.returncode == 0 and second.stderr == '' and second.stdout == str([str(home / 'f.bin')]) + '\n'
+        (home / 'f.bin').write_bytes(payload[:1000])
+        httpd.shutdown()
+        httpd.server_close()
+        third = run_python(['-c', code], tmp_path, env=env)
+        assert third.returncode == 1 and third.stderr == '', third.stderr
+        assert len(third.stdout.splitlines()) == 1 and 'f.bin there is corrupt (sha256 checksum mismatch' in third.stdout
+    finally:
+        httpd.server_close()
+
+
 def test_mnist_stage_reads_the_files_of_its_download_folder(tmp_path, mnist_home):
     """Step 53 twice in one directory: the second run loads my_mlp.npz and goes on learning."""
-    env = SMALL + (('DEZERO_HOME', str(mnist_home)),)
+    env = SMALL + mnist_home
     first = run_python([step_path(53)], tmp_path, env=env)
     second = run_python([step_path(53)], tmp_path, env=env)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
@@ -433,7 +487,7 @@ def test_mnist_stage_reads_the_files_of_its_download_folder(tmp_path, mnist_home
 
 
 def test_mnist_stage_runs_in_full_on_the_four_files_of_its_download_folder(tmp_path, mnist_home):
-    result = run_python([step_path(51)], tmp_path, env=(('DEZERO_HOME', str(mnist_home)),))
+    result = run_python([step_path(51)], tmp_path, env=mnist_home)
     assert result.returncode == 0 and result.stderr == '', result.stderr
     assert_lines(result.stdout.splitlines(), (re.compile(r'epoch: [1-5]'), TRAIN_LINE, TEST_LINE) * 5,
                  0, 'step51.py, not small')

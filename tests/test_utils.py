@@ -1,5 +1,7 @@
 """Tests for dezero.utils: DOT output and rendering, shape helpers, gradient checks, downloads, sizes."""
+import contextlib
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -544,7 +546,7 @@ def test_get_file_replaces_a_corrupt_cached_file(cache, source, capsys):
     (cache / 'data.bin').write_bytes(b'truncated')
     path = utils.get_file(source.as_uri(), checksum=sha256(source.read_bytes()))
     assert Path(path).read_bytes() == source.read_bytes()
-    assert 'does not match its checksum' in capsys.readouterr().out
+    assert 'data.bin is corrupt (sha256 checksum mismatch' in capsys.readouterr().out
 
 
 def test_get_file_error_says_where_to_put_the_file(cache, tmp_path):
@@ -557,20 +559,26 @@ def test_get_file_error_says_where_to_put_the_file(cache, tmp_path):
     assert str(cache / 'a.npz') in message and 'DEZERO_HOME' in message
 
 
-def interrupted_urlretrieve(error):
-    """A urlretrieve that writes half a file, then fails with ``error``."""
-    def urlretrieve(url, filename, reporthook=None):
-        with open(filename, 'wb') as f:
-            f.write(b'half a fi')
-        raise error
-    return urlretrieve
+def interrupted_urlopen(error):
+    """A urlopen whose response gives half a file, then fails with ``error``."""
+    class Response(io.BytesIO):
+        headers = {'Content-Length': '2000'}
+
+        def read(self, n=-1):
+            if self.tell() > 0:
+                raise error
+            return super().read(9)
+
+    def urlopen(url, timeout=None):
+        return Response(b'half a file' * 100)
+    return urlopen
 
 
 @pytest.mark.parametrize('error', [KeyboardInterrupt(), ConnectionResetError('reset by peer')])
 def test_interrupted_download_keeps_the_old_file(cache, source, monkeypatch, error):
     cache.mkdir(parents=True)
     (cache / 'data.bin').write_bytes(b'old copy')
-    monkeypatch.setattr(urllib.request, 'urlretrieve', interrupted_urlretrieve(error))
+    monkeypatch.setattr(urllib.request, 'urlopen', interrupted_urlopen(error))
     expected = KeyboardInterrupt if isinstance(error, KeyboardInterrupt) else utils.DownloadError
     with pytest.raises(expected):
         utils.get_file(source.as_uri(), checksum=sha256(source.read_bytes()))
@@ -579,7 +587,7 @@ def test_interrupted_download_keeps_the_old_file(cache, source, monkeypatch, err
 
 
 def test_interrupted_download_leaves_no_file(cache, source, monkeypatch):
-    monkeypatch.setattr(urllib.request, 'urlretrieve', interrupted_urlretrieve(KeyboardInterrupt()))
+    monkeypatch.setattr(urllib.request, 'urlopen', interrupted_urlopen(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         utils.get_file(source.as_uri())
     assert os.listdir(cache) == []
@@ -622,3 +630,246 @@ def test_atomic_write_keeps_previous_file_on_error(tmp_path):
             raise KeyboardInterrupt
     assert target.read_bytes() == b'old'
     assert sorted(p.name for p in tmp_path.iterdir()) == ['weights.npz']
+
+
+def test_atomic_write_reuses_a_stale_temporary_file(tmp_path):
+    """A writer killed mid-write leaves ``<name>.tmp``; the next write takes it over and removes it."""
+    target = tmp_path / 'weights.npz'
+    (tmp_path / 'weights.npz.tmp').write_bytes(b'stale half-written data' * 1000)
+    with utils.atomic_write(str(target)) as tmp:
+        assert tmp == str(target) + '.tmp' and os.path.getsize(tmp) == 0     # emptied for us
+        with open(tmp, 'wb') as f:
+            f.write(b'new')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['weights.npz']
+    assert target.read_bytes() == b'new'
+
+
+@pytest.mark.skipif(sys.platform == 'win32', reason='no fcntl locks on Windows')
+def test_two_writers_of_one_file_take_turns(tmp_path):
+    import threading
+    target = str(tmp_path / 'w.npz')
+    inside, release, order = threading.Event(), threading.Event(), []
+
+    def first():
+        with utils.atomic_write(target) as tmp:
+            with open(tmp, 'wb') as f:
+                f.write(b'first')
+            order.append('first in')
+            inside.set()
+            release.wait(10)
+
+    def second():
+        with utils.atomic_write(target) as tmp:
+            order.append('second in')
+            with open(tmp, 'wb') as f:
+                f.write(b'second')
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert inside.wait(10)
+    b = threading.Thread(target=second)
+    b.start()
+    b.join(0.3)
+    assert b.is_alive() and order == ['first in']      # waits for the first writer
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert order == ['first in', 'second in']
+    assert open(target, 'rb').read() == b'second'
+    assert sorted(os.listdir(tmp_path)) == ['w.npz']
+
+
+# ----------------------------------------------------------------------------- local test servers
+class LocalServer:
+    """An HTTP server on 127.0.0.1 only, in a daemon thread, that misbehaves on purpose.
+
+    ``mode``: 'ok' serves ``body``; 'stall' accepts connections and never answers; 'truncate' announces
+    the whole body but sends half of it and closes; 'corrupt' sends the body with its first 100 bytes
+    flipped. Every request path gets the same answer; ``requests`` counts connections.
+    """
+
+    def __init__(self, mode, body=b''):
+        import socket
+        import threading
+        self.mode, self.body, self.requests, self.open = mode, body, 0, []
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(16)
+        self.base = f'http://127.0.0.1:{self.sock.getsockname()[1]}/'
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.requests += 1
+            if self.mode == 'stall':
+                self.open.append(conn)       # keep it open, say nothing
+                continue
+            conn.recv(65536)
+            body = self.body
+            head = (f'HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n'
+                    'Connection: close\r\n\r\n').encode()
+            if self.mode == 'truncate':
+                body = body[:len(body) // 2]
+            elif self.mode == 'corrupt':
+                body = bytes(b ^ 0xFF for b in body[:100]) + body[100:]
+            conn.sendall(head + body)
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+        for conn in self.open:
+            conn.close()
+
+
+@pytest.fixture
+def server():
+    servers = []
+
+    def start(mode, body=b''):
+        servers.append(LocalServer(mode, body))
+        return servers[-1]
+    yield start
+    for s in servers:
+        s.close()
+
+
+PAYLOAD = bytes(range(256)) * 400       # 100 KiB
+
+
+def test_a_stalled_server_times_out_on_every_mirror_and_leaves_no_file(cache, server, capsys):
+    import time
+    stalled, also_stalled = server('stall'), server('stall')
+    start = time.monotonic()
+    with pytest.raises(utils.DownloadError) as info:
+        utils.get_file(stalled.base + 'data.bin', checksum=sha256(PAYLOAD), mirrors=[also_stalled.base],
+                       timeout=1)
+    elapsed = time.monotonic() - start
+    assert 1.5 < elapsed < 10                                   # two mirrors, one second each
+    message = str(info.value)
+    assert f'{stalled.base}data.bin: timed out: no answer for 1 s' in message
+    assert f'{also_stalled.base}data.bin: timed out: no answer for 1 s' in message
+    assert info.value.errors[1][0] == also_stalled.base + 'data.bin'
+    assert os.listdir(cache) == []                              # no .part left behind
+
+
+def test_the_timeout_comes_from_the_environment(cache, server, monkeypatch):
+    import time
+    stalled = server('stall')
+    monkeypatch.setenv('DEZERO_DOWNLOAD_TIMEOUT', '0.5')
+    start = time.monotonic()
+    with pytest.raises(utils.DownloadError, match='no answer for 0.5 s'):
+        utils.get_file(stalled.base + 'data.bin')
+    assert time.monotonic() - start < 5
+    monkeypatch.setenv('DEZERO_DOWNLOAD_TIMEOUT', 'soon')
+    with pytest.raises(ValueError, match="DEZERO_DOWNLOAD_TIMEOUT must be a positive number of seconds, got 'soon'"):
+        utils.get_file(stalled.base + 'data.bin')
+    with pytest.raises(ValueError, match='timeout must be a positive number of seconds, got -1'):
+        utils.get_file(stalled.base + 'data.bin', timeout=-1)
+
+
+@pytest.mark.parametrize('mode, checksum, words', [
+    ('truncate', False, 'the server sent 51200 of the 102400 bytes it announced (truncated)'),
+    ('truncate', True, 'the server sent 51200 of the 102400 bytes it announced (truncated)'),
+    ('corrupt', True, 'sha256 checksum mismatch'),
+])
+def test_a_truncated_or_corrupted_download_never_enters_the_cache(cache, server, mode, checksum, words):
+    bad, good = server(mode, PAYLOAD), server('ok', PAYLOAD)
+    with pytest.raises(utils.DownloadError, match=re.escape(words)):
+        utils.get_file(bad.base + 'data.bin', checksum=sha256(PAYLOAD) if checksum else None)
+    assert os.listdir(cache) == []
+    path = utils.get_file(bad.base + 'data.bin', checksum=sha256(PAYLOAD), mirrors=[good.base])
+    assert Path(path).read_bytes() == PAYLOAD and os.listdir(cache) == ['data.bin']
+
+
+def test_verify_checks_files_without_a_checksum_on_download_and_in_the_cache(cache, server, capsys):
+    good = server('ok', PAYLOAD)
+    seen = []
+
+    def verify(path):
+        seen.append(os.path.basename(path))
+        with open(path, 'rb') as f:
+            if f.read(2) != PAYLOAD[:2]:
+                raise ValueError(f'{path} does not start like the payload')
+
+    corrupt = server('corrupt', PAYLOAD)
+    with pytest.raises(utils.DownloadError, match='does not start like the payload'):
+        utils.get_file(corrupt.base + 'data.bin', verify=verify)
+    assert os.listdir(cache) == [] and seen == ['data.bin.part']
+    assert utils.get_file(good.base + 'data.bin', verify=verify) == str(cache / 'data.bin')
+    (cache / 'data.bin').write_bytes(b'\xff' + PAYLOAD[1:])          # damaged in the cache
+    with pytest.raises(utils.DownloadError) as info:
+        utils.get_file(corrupt.base + 'data.bin', verify=verify)
+    assert info.value.cached_error.endswith('does not start like the payload')
+    assert 'is corrupt' in str(info.value) and 'data.bin is corrupt' in capsys.readouterr().out
+    assert utils.get_file(good.base + 'data.bin', verify=verify) == str(cache / 'data.bin')
+    assert (cache / 'data.bin').read_bytes() == PAYLOAD
+    with pytest.raises(TypeError, match='verify must be a function'):
+        utils.get_file(good.base + 'data.bin', verify='sha256')
+
+
+def test_download_progress_without_tqdm_is_one_line_with_size_speed_and_eta(cache, server, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, 'tqdm', None)            # as if tqdm were not installed
+    monkeypatch.setitem(sys.modules, 'tqdm.auto', None)
+    good = server('ok', PAYLOAD)
+    utils.get_file(good.base + 'data.bin')
+    captured = capsys.readouterr()
+    assert 'Downloading: data.bin' in captured.out and 'Done' in captured.out
+    last = captured.err.split('\r')[-1]
+    assert re.fullmatch(r'data\.bin: 100\.0 KB of 100\.0 KB \(100%\), [\d.]+ [KMG]?B/s, ETA 0:00\n', last), last
+
+
+def test_download_progress_uses_tqdm_when_installed(cache, server, capsys):
+    pytest.importorskip('tqdm')
+    good = server('ok', PAYLOAD)
+    utils.get_file(good.base + 'data.bin')
+    err = capsys.readouterr().err
+    assert 'data.bin' in err and '100%' in err and '100k/100k' in err
+
+
+def test_progress_line():
+    assert utils.progress_line('a.npz', 0, 1024 ** 3, 0.0) == 'a.npz: 0 B of 1.0 GB (0%)'
+    assert utils.progress_line('a.npz', 3 * 2 ** 20, 9 * 2 ** 20, 3.0) == \
+        'a.npz: 3.0 MB of 9.0 MB (33%), 1.0 MB/s, ETA 0:06'
+    assert utils.progress_line('a.npz', 1000, None, 2.0) == 'a.npz: 1000 B, 500 B/s'
+
+
+def test_a_download_finished_by_another_process_meanwhile_is_used(cache, server, monkeypatch):
+    """Two processes downloading one file: the second waits for the lock, then finds the file done."""
+    good = server('ok', PAYLOAD)
+    cache.mkdir(parents=True)
+    real = utils.atomic_write
+
+    @contextlib.contextmanager
+    def other_process_finishes_first(path, suffix='.tmp'):
+        (cache / 'data.bin').write_bytes(PAYLOAD)       # what the other process wrote while we waited
+        with real(path, suffix) as tmp:
+            yield tmp
+
+    monkeypatch.setattr(utils, 'atomic_write', other_process_finishes_first)
+    assert utils.get_file(good.base + 'data.bin', checksum=sha256(PAYLOAD)) == str(cache / 'data.bin')
+    assert good.requests == 0 and os.listdir(cache) == ['data.bin']
+
+
+# ----------------------------------------------------------------------------- read_npz
+def test_read_npz_names_the_file_for_every_kind_of_damage(tmp_path):
+    good = tmp_path / 'good.npz'
+    np.savez(good, a=np.arange(3), b=np.ones((2, 2)))
+    assert sorted(utils.read_npz(good)) == ['a', 'b']
+    raw = good.read_bytes()
+    cases = {'empty.npz': (b'', 'it is empty'),
+             'truncated.npz': (raw[:len(raw) // 2], 'truncated, corrupt or not an .npz archive'),
+             'text.npz': (b'hello, world\n' * 20, 'not an .npz archive')}
+    for name, (data, words) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(utils.CheckpointError) as info:
+            utils.read_npz(tmp_path / name, 'weights file')
+        assert f'cannot read the weights file {tmp_path / name}' in str(info.value) and words in str(info.value)
+    np.save(tmp_path / 'one.npy', np.arange(3))
+    with pytest.raises(utils.CheckpointError, match='single .npy array'):
+        utils.read_npz(tmp_path / 'one.npy')
+    with pytest.raises(FileNotFoundError):
+        utils.read_npz(tmp_path / 'absent.npz')
