@@ -338,6 +338,9 @@ class Linear(Layer):
 
     def forward(self, x):
         self._init_for(x)
+        if x.ndim < 1 or x.shape[-1] != self.W.shape[0]:
+            raise ValueError(f'Linear: this layer takes {self.W.shape[0]} input features (W has shape '
+                             f'{self.W.shape}), got input of shape {tuple(x.shape)}')
         return F.linear(x, self.W, self.b)
 
     def _lazy_shape(self, name):

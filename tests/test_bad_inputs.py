@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import dezero
+import dezero.functions as F
 import dezero.layers as L
-from dezero import DataLoader, SeqDataLoader, datasets, optimizers as O, utils
+from dezero import DataLoader, SeqDataLoader, Variable, datasets, optimizers as O, utils
 from dezero.models import MLP
 
 
@@ -77,7 +78,83 @@ def batchnorm(x, train=True):
 
 X23 = np.ones((2, 3), dtype=np.float32)
 
+
+def unrecorded():
+    with dezero.no_grad():
+        return Variable(np.ones(3)) * 2
+
+
+def backward_with_seed(seed):
+    y = Variable(np.ones(3)) * 2
+    y.grad = Variable(seed)
+    y.backward()
+
+
+def linear_layer_fed_other_features():
+    layer = L.Linear(5)
+    layer(X23)
+    layer(np.ones((2, 4), dtype=np.float32))
+
+
+IMG = np.ones((1, 1, 4, 4))
+
 CASES = [
+    # ---- functions and the engine -----------------------------------------------------------------
+    ('softmax_cross_entropy label -1', lambda: F.softmax_cross_entropy(np.zeros((2, 3)), np.array([0, -1])),
+     ValueError, ['softmax_cross_entropy', 'label -1', '3 classes']),
+    ('softmax_cross_entropy label equal to C', lambda: F.softmax_cross_entropy(np.zeros((2, 3)), np.array([3, 0])),
+     ValueError, ['softmax_cross_entropy', 'label 3', '3 classes', '[0, 2]']),
+    ('softmax_cross_entropy float labels', lambda: F.softmax_cross_entropy(np.zeros((2, 3)), np.array([0., 1.])),
+     TypeError, ['softmax_cross_entropy', 'integer', 'float64']),
+    ('binary_cross_entropy p above 1', lambda: F.binary_cross_entropy(np.array([0.5, 1.2]), np.array([0., 1.])),
+     ValueError, ['binary_cross_entropy', '[0, 1]', '1.2', 'sigmoid_cross_entropy']),
+    ('binary_cross_entropy p below 0', lambda: F.binary_cross_entropy(np.array([-0.1, 0.5]), np.array([0., 1.])),
+     ValueError, ['binary_cross_entropy', '-0.1']),
+    ('embed_id negative id', lambda: F.embed_id(np.array([1, -1]), np.ones((3, 2))), IndexError,
+     ['embed_id', 'id -1', '3 rows']),
+    ('embed_id id too large', lambda: F.embed_id(np.array([3]), np.ones((3, 2))), IndexError, ['embed_id', 'id 3']),
+    ('backward of a result computed under no_grad', lambda: unrecorded().backward(), RuntimeError,
+     ['backward', 'no graph was recorded', 'no_grad']),
+    ('backward with a seed of another shape', lambda: backward_with_seed(np.ones(2)), ValueError,
+     ['backward', 'seed', '(2,)', '(3,)']),
+    ('grad with a seed of another shape', lambda: dezero.grad(Variable(np.ones(3)) * 2, Variable(np.ones(3)),
+                                                             np.ones(2)), ValueError, ['grad', '(2,)', '(3,)']),
+    ('reshape to a float size', lambda: F.reshape(np.ones(6), (2, 3.0)), TypeError, ['reshape', 'shape', '3.0']),
+    ('reshape with two -1', lambda: F.reshape(np.ones(6), (-1, -1)), ValueError, ['reshape', '(-1, -1)', 'one -1']),
+    ('reshape to another size', lambda: F.reshape(np.ones(6), (4, 2)), ValueError, ['reshape', '(6,)', '(4, 2)']),
+    ('sum over axis a', lambda: F.sum(np.ones((2, 3)), axis='a'), TypeError, ['sum', "'a'", 'axis']),
+    ('sum over an axis out of range', lambda: F.sum(np.ones((2, 3)), axis=2), ValueError, ['sum', 'axis 2', '2 dimensions']),
+    ('max over a repeated axis', lambda: F.max(np.ones((2, 3)), axis=(1, -1)), ValueError, ['max', 'repeated']),
+    ('broadcast_to an incompatible shape', lambda: F.broadcast_to(np.ones((2, 3)), (3, 3)), ValueError,
+     ['broadcast_to', '(2, 3)', '(3, 3)']),
+    ('transpose with axes that are no permutation', lambda: F.transpose(np.ones((2, 3)), (0, 0)), ValueError,
+     ['transpose', '(0, 0)']),
+    ('matmul of mismatched shapes', lambda: F.matmul(np.ones((2, 3)), np.ones((4, 5))), ValueError,
+     ['matmul', '(2, 3)', '(4, 5)']),
+    ('linear of mismatched shapes', lambda: F.linear(np.ones((2, 3)), np.ones((4, 5))), ValueError,
+     ['linear', '(2, 3)', '(4, 5)']),
+    ('linear with a bias of another size', lambda: F.linear(np.ones((2, 3)), np.ones((3, 5)), np.ones(4)),
+     ValueError, ['linear', 'b of shape (4,)', '(5,)']),
+    ('Linear layer fed other features', linear_layer_fed_other_features, ValueError, ['Linear', '3 input features', '(2, 4)']),
+    ('concat of nothing', lambda: F.concat([]), ValueError, ['concat', 'non-empty']),
+    ('stack of a Variable instead of a list', lambda: F.stack(Variable(np.ones(2))), ValueError, ['stack', 'list']),
+    ('accuracy of labels that do not fit', lambda: F.accuracy(np.ones((3, 2)), np.array([0, 1, 1, 0])), ValueError,
+     ['accuracy', '(3, 2)', '(4,)']),
+    ('clip with x_min above x_max', lambda: F.clip(np.ones(3), 1.0, 0.0), ValueError, ['clip', 'x_min', '1.0']),
+    ('huber_loss with delta 0', lambda: F.huber_loss(np.ones(3), np.zeros(3), delta=0), ValueError,
+     ['huber_loss', 'delta', '0']),
+    ('conv2d with stride 0', lambda: F.conv2d(IMG, np.ones((1, 1, 3, 3)), stride=0), ValueError,
+     ['conv2d', 'stride (0, 0)', 'positive']),
+    ('conv2d with a negative pad', lambda: F.conv2d(IMG, np.ones((1, 1, 3, 3)), pad=-1), ValueError,
+     ['conv2d', 'pad (-1, -1)']),
+    ('deconv2d with stride 0', lambda: F.deconv2d(IMG, np.ones((1, 1, 3, 3)), stride=(1, 0)), ValueError,
+     ['deconv2d', 'stride (1, 0)']),
+    ('pooling with stride 0', lambda: F.pooling(IMG, 2, stride=0), ValueError, ['pooling', 'stride (0, 0)']),
+    ('average_pooling with a negative pad', lambda: F.average_pooling(IMG, 2, pad=-1), ValueError,
+     ['average_pooling', 'pad (-1, -1)']),
+    ('pooling with a 0 kernel', lambda: F.pooling(IMG, 0), ValueError, ['pooling', 'kernel size (0, 0)']),
+    ('conv2d with a 3-element stride', lambda: F.conv2d(IMG, np.ones((1, 1, 3, 3)), stride=(1, 1, 1)), ValueError,
+     ['pair of ints', '(1, 1, 1)']),
     # ---- optimizers: hyperparameters are checked when set -------------------------------------
     ('SGD lr negative', lambda: O.SGD(lr=-0.1), ValueError, ['SGD', 'lr', '>= 0', '-0.1']),
     ('SGD lr nan', lambda: O.SGD(lr=float('nan')), ValueError, ['SGD', 'lr', 'finite', 'nan']),

@@ -184,6 +184,16 @@ def test_backward_on_a_result_computed_under_no_grad_says_no_graph_was_recorded(
     assert np.array_equal(y.grad.data, [3.0, 3.0])
 
 
+@pytest.mark.filterwarnings('ignore::PendingDeprecationWarning')     # NumPy's own warning about np.matrix
+def test_np_matrix_operands_multiply_elementwise():
+    """An np.matrix made ``*`` a matrix product (issue 14): it is taken as a plain array."""
+    m = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    x = Variable(np.array([[1.0, 1.0], [2.0, 2.0]]))
+    for y in (x * m, m * x, Variable(m) * x):
+        assert y.data.__class__ is np.ndarray
+        np.testing.assert_array_equal(y.data, [[1.0, 2.0], [6.0, 8.0]])
+
+
 def test_backward_on_a_first_order_gradient_says_create_graph_is_needed():
     x = Variable(np.array(2.0))
     (x ** 3).backward()

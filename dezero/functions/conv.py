@@ -30,11 +30,15 @@ from dezero.functions.shape import broadcast_to, reshape, transpose
 # =============================================================================
 # im2col / col2im on arrays
 # =============================================================================
-def _out_size(name, H, W, kh, kw, sh, sw, ph, pw):
-    """The output height and width, after checking the kernel size, stride and pad."""
+def _check_geometry(name, kh, kw, sh, sw, ph, pw):
     if kh < 1 or kw < 1 or sh < 1 or sw < 1 or ph < 0 or pw < 0:
         raise ValueError(f'{name}: kernel size ({kh}, {kw}) and stride ({sh}, {sw}) must be positive and '
                          f'pad ({ph}, {pw}) must not be negative')
+
+
+def _out_size(name, H, W, kh, kw, sh, sw, ph, pw):
+    """The output height and width, after checking the kernel size, stride and pad."""
+    _check_geometry(name, kh, kw, sh, sw, ph, pw)
     oh, ow = get_conv_outsize(H, kh, sh, ph), get_conv_outsize(W, kw, sw, pw)
     if oh < 1 or ow < 1:
         raise ValueError(f'{name}: a {kh}x{kw} kernel with pad ({ph}, {pw}) does not fit an input of '
@@ -263,6 +267,7 @@ def deconv2d(x, W, b=None, stride=1, pad=0, outsize=None):
     x, W = as_variable(x), as_variable(W)
     b = None if _no_bias(b) else as_variable(b)
     _check_conv('deconv2d', x, W, b, channel_axis=0)
+    _check_geometry('deconv2d', *W.shape[2:], *pair(stride), *pair(pad))
     f = Deconv2d(stride, pad, None if outsize is None else pair(outsize))
     return f(x, W) if b is None else f(x, W, b)
 
@@ -481,4 +486,5 @@ def average_pooling(x, kernel_size, stride=1, pad=0, count_include_pad=True):
     """
     x = as_variable(x)
     _check_image('average_pooling', x)
+    _check_geometry('average_pooling', *pair(kernel_size), *pair(stride), *pair(pad))
     return AveragePooling(kernel_size, stride, pad, count_include_pad)(x)

@@ -70,7 +70,11 @@ def transpose(x, axes=None):
     x = as_variable(x)
     if axes is not None:
         axes = tuple(axes)
-        if sorted(normalize_axes(axes, x.ndim)) != list(range(x.ndim)) or len(axes) != x.ndim:
+        try:
+            ok = len(axes) == x.ndim and normalize_axes(axes, x.ndim) == tuple(range(x.ndim))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
             raise ValueError(f'transpose: axes {axes} are not a permutation of the {x.ndim} axes of x')
         axes = tuple(a % x.ndim for a in axes)
     return Transpose(axes)(x)
