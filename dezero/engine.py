@@ -285,7 +285,7 @@ def _as_inputs(inputs):
 def _node(x):
     """The VariableNode of ``x``, made on first need; a leaf or a book-style output is its own node."""
     n, f = x.node, x.creator
-    if n is None and f is not None and f.keep_inputs is not None:
+    if n is None and f is not None and f.keep_inputs is not None and x.__class__ is not VariableNode:
         x.node = n = VariableNode(f, x.generation, f.outputs[0], x.data.shape, x.data.dtype)
     return n or x
 

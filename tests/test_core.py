@@ -184,6 +184,41 @@ def test_backward_on_a_result_computed_under_no_grad_says_no_graph_was_recorded(
     assert np.array_equal(y.grad.data, [3.0, 3.0])
 
 
+def test_retain_graph_false_releases_every_kept_array_and_gives_the_same_gradients():
+    import dezero.layers as L
+    np.random.seed(0)
+    layers = [L.Linear(4, in_size=3), L.Linear(4, in_size=4), L.Linear(2, in_size=4)]
+    x = np.random.randn(5, 3)
+
+    def loss():
+        h = x
+        for layer in layers:
+            h = F.tanh(F.relu(layer(h)))
+        return F.sum(h * h)
+
+    y = loss()
+    y.backward()
+    expected = [layer.W.grad.data.copy() for layer in layers]
+    for layer in layers:
+        layer.cleargrads()
+    y = loss()
+    y.backward(retain_graph=False)
+    for layer, g in zip(layers, expected):
+        np.testing.assert_array_equal(layer.W.grad.data, g)
+    funcs, seen = [y.creator], set()
+    while funcs:
+        f = funcs.pop()
+        if f in seen:
+            continue
+        seen.add(f)
+        assert f.released and f.output_data == ()
+        assert all(v.data is None or v.creator is None for v in f.inputs), type(f).__name__
+        funcs += [v.creator for v in f.inputs if v.creator is not None]
+    assert len(seen) == 3 * 3 + 2          # linear, relu and tanh per layer; mul and sum
+    with pytest.raises(RuntimeError, match='retain_graph=True'):
+        y.backward()
+
+
 @pytest.mark.filterwarnings('ignore::PendingDeprecationWarning')     # NumPy's own warning about np.matrix
 def test_np_matrix_operands_multiply_elementwise():
     """An np.matrix made ``*`` a matrix product (issue 14): it is taken as a plain array."""
