@@ -189,16 +189,13 @@ def as_constant(x, like=None):
     return _output(x, None, Constant)
 
 
-def _output(y, node=None, cls=Variable):
+def _output(y, node=None, cls=Variable, _new=object.__new__):
     """A new Variable holding ``y`` (a 0-d array for a NumPy scalar), without Variable's checks."""
     v = _new(cls)
     v.data = y if y.__class__ is np.ndarray else as_array(y)
     v.name = v.grad = v.creator = None
     v.generation, v.node = 0, node
     return v
-
-
-_new = object.__new__   # a Variable without __init__'s checks, for the arrays Functions make
 
 
 # ---- Function ----------------------------------------------------------------------------------
@@ -216,11 +213,11 @@ class Function:
 
     def __call__(self, *inputs):
         n = len(inputs)
+        for x in inputs:
+            if x.__class__ is not Variable and not isinstance(x, Variable):
+                inputs = _as_inputs(inputs)
+                break
         x0, x1 = (inputs[0], inputs[-1]) if n else (None, None)
-        if n > 2 or not (x0.__class__ is Variable or isinstance(x0, Variable)) or \
-                not (x1.__class__ is Variable or isinstance(x1, Variable)):
-            inputs = _as_inputs(inputs)
-            x0, x1 = (inputs[0], inputs[-1]) if n else (None, None)
         try:      # one and two inputs are the common cases, kept cheap: they run millions of times
             ys = self.forward(x0.data) if n == 1 else self.forward(x0.data, x1.data) if n == 2 else \
                 self.forward(*[x.data for x in inputs])
@@ -229,7 +226,7 @@ class Function:
             raise
         single = ys.__class__ is not tuple or len(ys) == 1
         if single:
-            y = _new(Variable)
+            y = object.__new__(Variable)
             ys = ys if ys.__class__ is not tuple else ys[0]
             y.data = ys if ys.__class__ is np.ndarray else as_array(ys)
             y.name = y.grad = None
@@ -294,8 +291,10 @@ def _node(x):
 def _key(x):
     """(key, creator, stand-in) of an input ``x``: the gradient of a built-in Function's output waits
     under the id of ``creator.outputs[i]`` (its VariableNode's ``ref``), any other's under itself."""
-    n = x if x.__class__ is VariableNode else _node(x)
-    return (id(n.ref), n.creator, n) if n.__class__ is VariableNode else (n, n.creator, n)
+    n, f = (x, x.creator) if x.__class__ is VariableNode else (x.node or x, x.creator)
+    if n.__class__ is VariableNode:
+        return id(n.ref), n.creator, n
+    return (x if f is None or f.keep_inputs is None else id(f.outputs[0])), f, x
 
 
 def _backprop(seeds, retain_grad, create_graph, retain_graph=True, targets=None, partial=False):

@@ -73,7 +73,7 @@ class ReLU(Function):
         return cuda.get_array_module(x).maximum(x, scalar(x, 0))
 
     def backward(self, gy):
-        return gy * float_mask(self.output_data[0] > 0, gy)
+        return gy * (self.output_data[0] > 0)       # a bool mask: gy's dtype, one array less
 
 
 def relu(x):
