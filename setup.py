@@ -13,7 +13,7 @@ extras = {
     'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium'],
     'distributed': ['mpi4py'],
     'docs': ['mkdocs>=1.6,<2', 'mkdocs-material>=9.5', 'mkdocstrings[python]>=0.26',
-             'mkdocs-autorefs>=1.3', 'mkdocs-static-i18n>=1.2'],
+             'mkdocs-autorefs>=1.3', 'mkdocs-static-i18n>=1.2', 'ruff'],   # ruff wraps long signatures
 }
 # 'all' leaves out the GPU builds and mpi4py, which need CUDA or an MPI library on the machine.
 extras['all'] = sorted({p for name, pkgs in extras.items()

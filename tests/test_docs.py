@@ -11,7 +11,9 @@
 """
 import doctest
 import glob
+import html as html_module
 import importlib
+import inspect
 import os
 import pkgutil
 import re
@@ -142,3 +144,33 @@ def test_site_builds_without_warnings(tmp_path):
     for page in ('index.html', 'ko/index.html', 'getting-started/index.html',
                  'ko/getting-started/index.html', 'api/core/index.html'):
         assert (tmp_path / 'site' / page).is_file(), page
+    for md in sorted(glob.glob(os.path.join(DOCS, 'api', '*.md'))):
+        name = os.path.splitext(os.path.basename(md))[0]
+        html = _read(str(tmp_path / 'site' / 'api' / ('' if name == 'index' else name) / 'index.html'))
+        assert '<blockquote>' not in html, f'api/{name}: a docstring example rendered as a quote'
+        code = html_module.unescape(re.sub(r'<[^>]+>', '', ' '.join(re.findall(r'<code>(.*?)</code>', html, re.S))))
+        for example in _rendered_examples(_read(md)):
+            assert '>>> ' + example in code, f'api/{name}: the example ">>> {example}" is not shown as code'
+
+
+def _rendered_examples(page):
+    """The first line of every docstring example that the ``:::`` blocks of an API page render."""
+    found = []
+    for block in re.split(r'^(?=::: )', page, flags=re.M)[1:]:
+        name = block.split()[1]
+        module = importlib.import_module(name)
+        options = block.split('\n', 1)[1] if '\n' in block else ''
+        if 'members: false' in options:
+            objects = [module]
+        elif 'members: [' in options:
+            names = re.search(r'members: \[([^]]*)\]', options).group(1).replace(' ', '').split(',')
+            objects = [module] + [getattr(module, n) for n in names]
+        else:
+            filters = re.findall(r'"!(\^[^"]*)"', options) or ['^_']
+            objects = [module] + [value for key, value in vars(module).items()
+                                  if getattr(value, '__module__', None) == name
+                                  and not any(re.search(f, key) for f in filters)]
+        for obj in objects:
+            for test in doctest.DocTestFinder(recurse=inspect.isclass(obj)).find(obj, name):
+                found += [test.examples[0].source.splitlines()[0]] if test.examples else []
+    return found

@@ -63,6 +63,7 @@ class SigmoidGrad(Function):
 
 
 def sigmoid(x):
+    """1 / (1 + exp(-x)), computed as tanh(x / 2) / 2 + 1 / 2 so that it cannot overflow."""
     return Sigmoid()(x)
 
 

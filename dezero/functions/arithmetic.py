@@ -28,6 +28,15 @@ class Add(Function):
 
 
 def add(x0, x1):
+    """x0 + x1 with broadcasting (the ``+`` of Variables); either operand may be a number or an array.
+
+    Example:
+        >>> import numpy as np
+        >>> from dezero import Variable
+        >>> x = Variable(np.array([1.0, 2.0], dtype=np.float32))
+        >>> add(x, 1), (x + 1).dtype
+        (variable([2. 3.]), dtype('float32'))
+    """
     return Add()(x0, x1)
 
 
@@ -44,6 +53,7 @@ class Mul(Function):
 
 
 def mul(x0, x1):
+    """x0 * x1 elementwise with broadcasting (the ``*`` of Variables)."""
     return Mul()(x0, x1)
 
 
@@ -58,6 +68,7 @@ class Neg(Function):
 
 
 def neg(x):
+    """-x (the unary ``-`` of Variables)."""
     return Neg()(x)
 
 
@@ -73,6 +84,7 @@ class Sub(Function):
 
 
 def sub(x0, x1):
+    """x0 - x1 with broadcasting (the ``-`` of Variables)."""
     return Sub()(x0, x1)
 
 
@@ -95,6 +107,7 @@ class Div(Function):
 
 
 def div(x0, x1):
+    """x0 / x1 with broadcasting (the ``/`` of Variables)."""
     return Div()(x0, x1)
 
 
@@ -123,6 +136,7 @@ class Pow(Function):
 
 
 def pow(x, c):
+    """x ** c for a constant exponent ``c`` (a number), as the book's ``x ** 3``."""
     return Pow(c)(x)
 
 
@@ -141,6 +155,8 @@ class Power(Function):
 
 
 def power(x, y):
+    """x ** y where the exponent ``y`` is a Variable too (``x ** y`` with a Variable y); its
+    derivative with respect to y is x**y log(x), nan for x <= 0."""
     return Power()(x, y)
 
 

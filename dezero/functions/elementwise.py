@@ -26,6 +26,7 @@ class Sin(Function):
 
 
 def sin(x):
+    """sin(x) elementwise; differentiable to any order (the book's step 27 and 34)."""
     return Sin()(x)
 
 
@@ -41,6 +42,7 @@ class Cos(Function):
 
 
 def cos(x):
+    """cos(x) elementwise."""
     return Cos()(x)
 
 
@@ -68,6 +70,17 @@ class TanhGrad(Function):
 
 
 def tanh(x):
+    """tanh(x) elementwise; its gradient node ``TanhGrad`` keeps higher-order graphs small (step 35).
+
+    Example:
+        >>> import numpy as np
+        >>> from dezero import Variable
+        >>> x = Variable(np.array(1.0))
+        >>> y = tanh(x)
+        >>> y.backward(create_graph=True)
+        >>> x.grad                           # 1 - tanh(1)^2
+        variable(0.41997434161402614)
+    """
     return Tanh()(x)
 
 
@@ -83,6 +96,7 @@ class Exp(Function):
 
 
 def exp(x):
+    """exp(x) elementwise (the backward reads the output, not x)."""
     return Exp()(x)
 
 
@@ -98,6 +112,7 @@ class Log(Function):
 
 
 def log(x):
+    """The natural logarithm of x elementwise (nan for x < 0, -inf at 0, as NumPy)."""
     return Log()(x)
 
 
@@ -129,6 +144,7 @@ class Sqrt(Function):
 
 
 def sqrt(x):
+    """The square root of x elementwise (nan for x < 0, as NumPy)."""
     return Sqrt()(x)
 
 
@@ -144,6 +160,7 @@ class Square(Function):
 
 
 def square(x):
+    """x * x elementwise."""
     return Square()(x)
 
 

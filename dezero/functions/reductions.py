@@ -74,11 +74,22 @@ class Min(Max):
 
 
 def max(x, axis=None, keepdims=False):
+    """The maximum over ``axis`` (None: all, an int, a tuple or a list); tied maxima share the gradient.
+
+    Example:
+        >>> import numpy as np
+        >>> from dezero import Variable
+        >>> x = Variable(np.array([1.0, 3.0, 3.0]))
+        >>> max(x).backward()
+        >>> x.grad
+        variable([0.  0.5 0.5])
+    """
     x = as_variable(x)
     return Max(_axis_arg('max', axis, x.ndim), keepdims)(x)
 
 
 def min(x, axis=None, keepdims=False):
+    """The minimum over ``axis``, as ``max``."""
     x = as_variable(x)
     return Min(_axis_arg('min', axis, x.ndim), keepdims)(x)
 
