@@ -39,10 +39,11 @@ class LSTMCell(Function):
     forward computes what the book's step computes with 21 Functions, in the same order.
     """
 
+    keep_inputs = None        # its backward reads every input (and its outputs are small)
+
     def __init__(self, has_h, has_c):
         self.has_h = has_h
         self.has_c = has_c
-        self.keep_inputs = tuple(range(9 + 5 * has_h + has_c))
 
     def forward(self, *xs):
         x, Wx, b, h, Wh, c = _split(xs, self.has_h, self.has_c)
@@ -70,10 +71,10 @@ class LSTMCellGrad(Function):
     outputs are the gradients that exist, for the inputs listed in ``index``.
     """
 
+    keep_inputs = None        # its backward reads every input
+
     def __init__(self, cell):
         self.cell = cell
-        n = len(cell.inputs)
-        self.keep_inputs = tuple(range(n + 2))
 
     def forward(self, *xs):
         cell = self.cell
