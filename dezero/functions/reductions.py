@@ -40,7 +40,7 @@ def sum(x, axis=None, keepdims=False):
 def average(x, axis=None, keepdims=False):
     """Mean over ``axis``."""
     x = as_variable(x)
-    y = sum(x, axis, keepdims)
+    y = Sum(_axis_arg('average', axis, x.ndim), keepdims)(x)
     return y * (y.data.size / x.data.size)
 
 
