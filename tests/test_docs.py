@@ -109,9 +109,10 @@ def test_every_module_has_an_api_page():
 
 @pytest.mark.parametrize('page', ['differences.md', 'differences.ko.md'])
 def test_differences_name_regression_tests_that_exist(page):
-    """`file::test` names a test of tests/file; a bare `::test` continues the file named before it."""
+    """`file::test` names a test of tests/file (file may be in a folder, e.g. functions/test_conv.py);
+    a bare `::test` continues the file named before it."""
     text, current, seen = _read(os.path.join(DOCS, page)), None, 0
-    for m in re.finditer(r'`(test_\w+\.py)?::(test_\w+)`', text):
+    for m in re.finditer(r'`((?:\w+/)?test_\w+\.py)?::(test_\w+)`', text):
         current = m.group(1) or current
         source = _read(os.path.join(ROOT, 'tests', current))
         assert re.search(r'^def %s\b' % m.group(2), source, re.M), f'{page}: {current}::{m.group(2)} not found'

@@ -411,3 +411,23 @@ def test_training_with_a_schedule_reduces_the_loss():
 
 def test_rmsprop_has_the_usual_spelling_too():
     assert optimizers.RMSprop is optimizers.RMSProp
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('shape', [(700, 300), (5,), (300, 700)])
+def test_sgd_in_pieces_gives_the_plain_update(shape, dtype):
+    """SGD updates large parameters in cache-sized pieces: the same numbers as the plain update
+    (and the plain update for arrays not contiguous in C order)."""
+    rng = np.random.default_rng(6)
+    data, grad = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    if shape == (300, 700):
+        grad = np.asfortranarray(grad)          # not contiguous in C order: the plain update
+    p = dezero.Parameter(data.copy())
+    p.grad = Variable(grad.copy())
+    model = dezero.Model()
+    model.p = p
+    dezero.optimizers.SGD(lr=0.1).setup(model).update()
+    expected = data.copy()
+    expected -= 0.1 * grad
+    assert p.data.dtype == dtype and np.array_equal(p.data, expected)
+    assert np.array_equal(p.grad.data, grad)

@@ -31,6 +31,6 @@ def dropout(x, dropout_ratio=0.5):
         return x
     xp = cuda.get_array_module(x.data)
     dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)
-    keep = xp.random.rand(*x.shape) > dropout_ratio
+    keep = xp.asarray(xp.random.rand(*x.shape) > dropout_ratio)    # rand() of a 0-d x is a Python float
     mask = keep.astype(dtype) / dtype.type(1 - dropout_ratio)
     return Dropout(mask)(x)

@@ -4,16 +4,12 @@ from dezero.arrays import logsumexp as logsumexp_array, max_backward_shape, norm
     reshape_sum_backward
 from dezero.engine import Function, as_variable
 from dezero.functions.elementwise import exp
-from dezero.functions.shape import broadcast_to, reshape
+from dezero.functions.shape import _axes, broadcast_to, reshape
 
 
 def _axis_arg(name, axis, ndim):
     """``axis`` checked against ``ndim`` (None, an int, a tuple or a list), as None or a tuple."""
-    try:
-        axes = normalize_axes(axis, ndim)
-    except (TypeError, ValueError) as e:
-        raise type(e)(f'{name}: {e} (axis={axis!r}, x has {ndim} dimensions)') from None
-    return None if axis is None else axes
+    return None if axis is None else _axes(name, axis, ndim)
 
 
 class Sum(Function):
@@ -40,7 +36,7 @@ def sum(x, axis=None, keepdims=False):
 def average(x, axis=None, keepdims=False):
     """Mean over ``axis``."""
     x = as_variable(x)
-    y = sum(x, axis, keepdims)
+    y = Sum(_axis_arg('average', axis, x.ndim), keepdims)(x)
     return y * (y.data.size / x.data.size)
 
 

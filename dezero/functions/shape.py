@@ -20,6 +20,14 @@ def _shape_arg(name, shape):
     return tuple(int(s) for s in shape)
 
 
+def _axes(name, axis, ndim):
+    """``normalize_axes(axis, ndim)``, its errors naming the function ``name`` and the axis."""
+    try:
+        return normalize_axes(axis, ndim)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f'{name}: {e} (axis={axis!r}, x has {ndim} dimensions)') from None
+
+
 # =============================================================================
 # reshape / transpose / expand_dims / flatten / squeeze
 # =============================================================================
@@ -70,11 +78,7 @@ def transpose(x, axes=None):
     x = as_variable(x)
     if axes is not None:
         axes = tuple(axes)
-        try:
-            ok = len(axes) == x.ndim and normalize_axes(axes, x.ndim) == tuple(range(x.ndim))
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
+        if len(axes) != x.ndim or sorted(_axes('transpose', axes, x.ndim)) != list(range(x.ndim)):
             raise ValueError(f'transpose: axes {axes} are not a permutation of the {x.ndim} axes of x')
         axes = tuple(a % x.ndim for a in axes)
     return Transpose(axes)(x)
@@ -83,7 +87,7 @@ def transpose(x, axes=None):
 def expand_dims(x, axis):
     """Insert an axis of length 1 at ``axis`` (NumPy semantics: -1 appends)."""
     x = as_variable(x)
-    axis = normalize_axes(axis, x.ndim + 1)[0]
+    axis = _axes('expand_dims', axis, x.ndim + 1)[0]
     shape = list(x.shape)
     shape.insert(axis, 1)
     return reshape(x, tuple(shape))
@@ -100,7 +104,7 @@ def flatten(x):
 def squeeze(x, axis=None):
     """Remove axes of length 1 (all of them, or those in ``axis``, an int or a tuple)."""
     x = as_variable(x)
-    axes = normalize_axes(axis, x.ndim) if axis is not None else \
+    axes = _axes('squeeze', axis, x.ndim) if axis is not None else \
         tuple(i for i, n in enumerate(x.shape) if n == 1)
     for a in axes:
         if x.shape[a] != 1:
@@ -167,10 +171,24 @@ def get_item(x, slices):
 # =============================================================================
 # Joining and splitting: stack / concat / split
 # =============================================================================
-def _joined(name, xs):
+def _joined(name, xs, axis):
+    """``xs`` as a list, checked: equal shapes (stack), or equal but along ``axis`` (concat)."""
     xs = list(xs) if isinstance(xs, (list, tuple)) else None
     if not xs:
         raise ValueError(f'{name}: xs must be a non-empty list or tuple of Variables or arrays')
+    shapes = [tuple(x.shape) if hasattr(x, 'shape') else np.shape(x) for x in xs]
+    if name == 'stack':
+        _axes(name, axis, len(shapes[0]) + 1)
+        ok = all(s == shapes[0] for s in shapes)
+    else:
+        ndim = len(shapes[0])
+        a = _axes(name, axis, ndim)[0] if ndim else None
+        ok = ndim > 0 and all(len(s) == ndim and s[:a] + s[a + 1:] == shapes[0][:a] + shapes[0][a + 1:]
+                              for s in shapes)
+    if not ok:
+        raise ValueError(f'{name}: cannot join xs of shapes {shapes} along axis {axis}'
+                         + (' (they must have equal shapes)' if name == 'stack' else
+                            ' (they must have equal shapes except along that axis, and at least one axis)'))
     return xs
 
 
@@ -190,7 +208,7 @@ class Stack(Function):
 
 def stack(xs, axis=0):
     """Join Variables of equal shape along a new axis."""
-    return Stack(axis)(*_joined('stack', xs))
+    return Stack(axis)(*_joined('stack', xs, axis))
 
 
 class Concat(Function):
@@ -211,7 +229,7 @@ class Concat(Function):
 
 def concat(xs, axis=0):
     """Join Variables along an existing axis."""
-    return Concat(axis)(*_joined('concat', xs))
+    return Concat(axis)(*_joined('concat', xs, axis))
 
 
 class Split(Function):
@@ -236,6 +254,14 @@ class Split(Function):
 
 def split(x, indices_or_sections, axis=0):
     """Split x along ``axis`` as ``np.split`` does; returns a list of Variables."""
+    shape = tuple(x.shape) if hasattr(x, 'shape') else np.shape(x)
+    if not shape:
+        raise ValueError('split: x of shape () has no axis to split')
+    a = _axes('split', axis, len(shape))[0]
+    if isinstance(indices_or_sections, (int, np.integer)) and \
+            (indices_or_sections < 1 or shape[a] % indices_or_sections):
+        raise ValueError(f'split: x of shape {shape} cannot be split into {indices_or_sections!r} equal '
+                         f'sections along axis {axis}')
     ys = Split(indices_or_sections, axis)(x)
     return ys if isinstance(ys, list) else [ys]
 
@@ -290,4 +316,8 @@ def sum_to(x, shape):
     x = as_variable(x)
     if x.shape == shape:
         return x
+    lead = x.ndim - len(shape)
+    if lead < 0 or any(s not in (1, n) for s, n in zip(shape, x.shape[lead:])):
+        raise ValueError(f'sum_to: x of shape {x.shape} cannot be summed to shape {shape} (its shape '
+                         'must broadcast to x\'s)')
     return SumTo(shape)(x)

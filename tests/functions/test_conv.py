@@ -1,5 +1,6 @@
-"""Convolution and pooling: harness specs against loop-based NumPy references (third order for conv2d
-and max pooling), the layout of im2col, and regression tests for the original's bugs."""
+"""dezero.functions.conv: conv2d, deconv2d, conv2d_simple, im2col, col2im, pooling, pooling_simple and
+average_pooling; specs against loop-based NumPy references (third order through a nonlinearity,
+since these functions are (bi)linear), the im2col layout, and the §6 regressions (bugs 1, 2, 4-7)."""
 import numpy as np
 import pytest
 
@@ -8,7 +9,7 @@ import dezero.functions as F
 import dezero.functions_conv as FC
 from dezero import Variable
 from dezero.utils import pair
-from harness import OpSpec, make_tests
+from harness import OpSpec, distinct, make_tests
 
 
 # ----------------------------------------------------------------------------- loop references
@@ -82,79 +83,93 @@ def np_im2col(x, kernel, stride=1, pad=0, to_matrix=True):
     return col
 
 
-def _distinct(low=-1.0):
-    """Values at least 0.05 apart, so pooling's winners do not change under finite differences."""
-    def make(rng, shapes):
-        out = []
-        for s in shapes:
-            n = int(np.prod(s))
-            out.append((low + rng.permutation(n) * 0.05 + rng.uniform(-0.01, 0.01, n)).reshape(s))
-        return out
-    return make
-
-
-# ----------------------------------------------------------------------------- specs
-SPECS = [
-    OpSpec('conv2d', lambda x, W, b: F.conv2d(x, W, b, pad=1), lambda x, W, b: np_conv(x, W, b, pad=1),
-           [((1, 2, 3, 3), (2, 2, 3, 3), (2,))]),
-    # conv2d and pooling are (bi)linear, so their own third derivatives vanish: the order-3 checks
-    # compose them with a nonlinearity, which sends non-zero gradients through every backward.
-    OpSpec('conv2d_tanh', lambda x, W, b: F.tanh(F.conv2d(x, W, b, pad=1)),
-           lambda x, W, b: np.tanh(np_conv(x, W, b, pad=1)), [((1, 2, 3, 3), (2, 2, 3, 3), (2,))], order=3),
-    OpSpec('conv2d_stride_pad', lambda x, W, b: F.conv2d(x, W, b, stride=2, pad=1),
-           lambda x, W, b: np_conv(x, W, b, 2, 1), [((2, 2, 5, 5), (3, 2, 3, 3), (3,))]),
-    OpSpec('conv2d_rect', lambda x, W: F.conv2d(x, W, stride=(2, 1), pad=(1, 0)),
-           lambda x, W: np_conv(x, W, None, (2, 1), (1, 0)), [((2, 3, 5, 4), (2, 3, 2, 3))]),
-    OpSpec('conv2d_simple', lambda x, W, b: F.conv2d_simple(x, W, b, stride=2, pad=1),
-           lambda x, W, b: np_conv(x, W, b, 2, 1), [((2, 2, 4, 4), (3, 2, 3, 3), (3,))]),
-    OpSpec('deconv2d', lambda x, W, b: F.deconv2d(x, W, b, stride=2, pad=1),
-           lambda x, W, b: np_deconv(x, W, b, 2, 1), [((2, 3, 3, 3), (3, 2, 3, 3), (2,))]),
-    OpSpec('deconv2d_rect', lambda x, W: F.deconv2d(x, W, stride=(1, 2)),
-           lambda x, W: np_deconv(x, W, None, (1, 2)), [((1, 2, 3, 2), (2, 2, 2, 3))]),
-    OpSpec('deconv2d_tanh', lambda x, W, b: F.tanh(F.deconv2d(x, W, b, stride=2, pad=1)),
-           lambda x, W, b: np.tanh(np_deconv(x, W, b, 2, 1)), [((1, 2, 2, 2), (2, 2, 3, 3), (2,))], order=3),
-    OpSpec('im2col_cubed', lambda x: F.im2col(x, 2, stride=1, pad=1) ** 3, lambda x: np_im2col(x, 2, 1, 1) ** 3,
-           [((2, 2, 3, 3),)], order=3),
-    OpSpec('im2col_6d', lambda x: F.im2col(x, (2, 3), stride=(2, 1), to_matrix=False),
-           lambda x: np_im2col(x, (2, 3), (2, 1), to_matrix=False), [((1, 2, 4, 4),)]),
-    OpSpec('col2im', lambda c: F.col2im(c, (2, 2, 3, 3), 2, stride=1, pad=1),
-           lambda c: np_col2im_via_adjoint(c, (2, 2, 3, 3), 2, 1, 1), [((32, 8),)]),
-    OpSpec('col2im_cubed', lambda c: F.col2im(c, (1, 2, 3, 3), 2, stride=1, pad=1) ** 3,
-           lambda c: np_col2im_via_adjoint(c, (1, 2, 3, 3), 2, 1, 1) ** 3, [((16, 8),)], order=3),
-    OpSpec('pooling', lambda x: F.pooling(x, 2, stride=2, pad=1), lambda x: np_max_pool(x, 2, 2, 1),
-           [((2, 2, 3, 3),)], inputs=_distinct()),
-    OpSpec('pooling_cubed', lambda x: F.pooling(x, 2, stride=2, pad=1) ** 3,
-           lambda x: np_max_pool(x, 2, 2, 1) ** 3, [((2, 2, 3, 3),)], inputs=_distinct(), order=3),
-    OpSpec('pooling_negative_pad', lambda x: F.pooling(x, 3, stride=2, pad=1),
-           lambda x: np_max_pool(x, 3, 2, 1), [((1, 2, 4, 5),)], inputs=_distinct(low=-5.0)),
-    OpSpec('pooling_rect_default_stride', lambda x: F.pooling(x, (2, 3)), lambda x: np_max_pool(x, (2, 3)),
-           [((1, 2, 3, 4),)], inputs=_distinct()),
-    OpSpec('pooling_simple', lambda x: F.pooling_simple(x, 2, stride=2, pad=1),
-           lambda x: np_max_pool(x, 2, 2, 1), [((2, 2, 3, 3),)], inputs=_distinct(low=-5.0)),
-    OpSpec('average_pooling', lambda x: F.average_pooling(x, 2, stride=2), lambda x: np_avg_pool(x, 2, 2),
-           [((2, 3, 4, 4),)]),
-    OpSpec('average_pooling_rect_pad', lambda x: F.average_pooling(x, (2, 3), stride=(1, 2), pad=1),
-           lambda x: np_avg_pool(x, (2, 3), (1, 2), 1), [((1, 2, 4, 5),)]),
-    OpSpec('average_pooling_cubed', lambda x: F.average_pooling(x, 2, stride=1, pad=1) ** 3,
-           lambda x: np_avg_pool(x, 2, 1, 1) ** 3, [((1, 2, 3, 3),)], order=3),
-    OpSpec('average_pooling_exclude_pad',
-           lambda x: F.average_pooling(x, 3, stride=2, pad=1, count_include_pad=False),
-           lambda x: np_avg_pool(x, 3, 2, 1, count_include_pad=False), [((1, 2, 5, 4),)]),
-]
-
-
-def np_col2im_via_adjoint(col, img_shape, kernel, stride, pad):
+def np_col2im_via_adjoint(col, img_shape, kernel, stride, pad, to_matrix=True):
     """col2im as the transpose of the (linear) im2col: sum of col entries over the pixels they copy."""
     size = int(np.prod(img_shape))
     out = np.zeros(size, dtype=col.dtype)
     for k in range(size):
         e = np.zeros(size)
         e[k] = 1.0
-        out[k] = np.sum(np_im2col(e.reshape(img_shape), kernel, stride, pad) * col)
+        out[k] = np.sum(np_im2col(e.reshape(img_shape), kernel, stride, pad, to_matrix) * col)
     return out.reshape(img_shape)
 
 
-test_forward, test_grad, test_second_order_grad, test_higher_order_grad, test_float32_grad = make_tests(SPECS)
+
+# ----------------------------------------------------------------------------- specs
+TIES = 'ties within a window, where the gradient goes to one element: values 0.05 apart'
+
+SPECS = [
+    # The convolutions and pooling are (bi)linear, so their own third derivatives vanish: the order-3
+    # cases compose them with a nonlinearity, which sends non-zero gradients through every backward.
+    OpSpec('conv2d', lambda x, W, b: F.conv2d(x, W, b, pad=1), lambda x, W, b: np_conv(x, W, b, pad=1),
+           [((1, 2, 3, 3), (2, 2, 3, 3), (2,))], cases={
+               'tanh(conv2d)': dict(func=lambda x, W, b: F.tanh(F.conv2d(x, W, b, pad=1)),
+                                    reference=lambda x, W, b: np.tanh(np_conv(x, W, b, pad=1)), order=3),
+               'stride=2, pad=1': dict(func=lambda x, W, b: F.conv2d(x, W, b, stride=2, pad=1),
+                                       reference=lambda x, W, b: np_conv(x, W, b, 2, 1),
+                                       shapes=[((2, 2, 5, 5), (3, 2, 3, 3), (3,))]),
+               'stride=(2, 1), pad=(1, 0), no bias': dict(
+                   func=lambda x, W: F.conv2d(x, W, stride=(2, 1), pad=(1, 0)),
+                   reference=lambda x, W: np_conv(x, W, None, (2, 1), (1, 0)),
+                   shapes=[((2, 3, 5, 4), (2, 3, 2, 3))])}),
+    OpSpec('conv2d_simple', lambda x, W, b: F.conv2d_simple(x, W, b, stride=2, pad=1),
+           lambda x, W, b: np_conv(x, W, b, 2, 1), [((2, 2, 4, 4), (3, 2, 3, 3), (3,))], cases={
+               'no bias': dict(func=lambda x, W: F.conv2d_simple(x, W), reference=lambda x, W: np_conv(x, W),
+                               shapes=[((1, 2, 3, 3), (2, 2, 2, 2))])}),
+    OpSpec('deconv2d', lambda x, W, b: F.deconv2d(x, W, b, stride=2, pad=1),
+           lambda x, W, b: np_deconv(x, W, b, 2, 1), [((2, 3, 3, 3), (3, 2, 3, 3), (2,))], cases={
+               'stride=(1, 2), no bias': dict(func=lambda x, W: F.deconv2d(x, W, stride=(1, 2)),
+                                              reference=lambda x, W: np_deconv(x, W, None, (1, 2)),
+                                              shapes=[((1, 2, 3, 2), (2, 2, 2, 3))]),
+               'stride=1, pad=1': dict(func=lambda x, W, b: F.deconv2d(x, W, b, pad=1),
+                                       reference=lambda x, W, b: np_deconv(x, W, b, 1, 1),
+                                       shapes=[((1, 2, 3, 3), (2, 3, 3, 3), (3,))]),
+               'tanh(deconv2d)': dict(func=lambda x, W, b: F.tanh(F.deconv2d(x, W, b, stride=2, pad=1)),
+                                      reference=lambda x, W, b: np.tanh(np_deconv(x, W, b, 2, 1)),
+                                      shapes=[((1, 2, 2, 2), (2, 2, 3, 3), (2,))], order=3)}),
+    OpSpec('im2col', lambda x: F.im2col(x, 2, stride=1, pad=1), lambda x: np_im2col(x, 2, 1, 1),
+           [((2, 2, 3, 3),)], cases={
+               'im2col ** 3': dict(func=lambda x: F.im2col(x, 2, stride=1, pad=1) ** 3,
+                                   reference=lambda x: np_im2col(x, 2, 1, 1) ** 3, order=3),
+               'to_matrix=False': dict(func=lambda x: F.im2col(x, (2, 3), stride=(2, 1), to_matrix=False),
+                                       reference=lambda x: np_im2col(x, (2, 3), (2, 1), to_matrix=False),
+                                       shapes=[((1, 2, 4, 4),)])}),
+    OpSpec('col2im', lambda c: F.col2im(c, (2, 2, 3, 3), 2, stride=1, pad=1),
+           lambda c: np_col2im_via_adjoint(c, (2, 2, 3, 3), 2, 1, 1), [((32, 8),)], cases={
+               'col2im ** 3': dict(func=lambda c: F.col2im(c, (1, 2, 3, 3), 2, stride=1, pad=1) ** 3,
+                                   reference=lambda c: np_col2im_via_adjoint(c, (1, 2, 3, 3), 2, 1, 1) ** 3,
+                                   shapes=[((16, 8),)], order=3),
+               'to_matrix=False': dict(func=lambda c: F.col2im(c, (1, 2, 4, 4), (2, 3), (2, 1), to_matrix=False),
+                                       reference=lambda c: np_col2im_via_adjoint(c, (1, 2, 4, 4), (2, 3), (2, 1), 0,
+                                                                                 to_matrix=False),
+                                       shapes=[((1, 2, 2, 3, 2, 2),)])}),
+    OpSpec('pooling', lambda x: F.pooling(x, 2, stride=2, pad=1), lambda x: np_max_pool(x, 2, 2, 1),
+           [((2, 2, 3, 3),)], inputs=distinct(0.05, low=-1.0), piecewise=True, avoid=TIES, cases={
+               'pooling ** 3': dict(func=lambda x: F.pooling(x, 2, stride=2, pad=1) ** 3,
+                                    reference=lambda x: np_max_pool(x, 2, 2, 1) ** 3, order=3),
+               'negative inputs, pad=1': dict(func=lambda x: F.pooling(x, 3, stride=2, pad=1),
+                                              reference=lambda x: np_max_pool(x, 3, 2, 1), shapes=[((1, 2, 4, 5),)],
+                                              inputs=distinct(0.05, low=-5.0)),
+               'kernel (2, 3), default stride': dict(func=lambda x: F.pooling(x, (2, 3)),
+                                                     reference=lambda x: np_max_pool(x, (2, 3)),
+                                                     shapes=[((1, 2, 3, 4),)])}),
+    OpSpec('pooling_simple', lambda x: F.pooling_simple(x, 2, stride=2, pad=1), lambda x: np_max_pool(x, 2, 2, 1),
+           [((2, 2, 3, 3),)], inputs=distinct(0.05, low=-5.0), piecewise=True, avoid=TIES),
+    OpSpec('average_pooling', lambda x: F.average_pooling(x, 2, stride=2), lambda x: np_avg_pool(x, 2, 2),
+           [((2, 3, 4, 4),)], cases={
+               'kernel (2, 3), stride (1, 2), pad=1': dict(
+                   func=lambda x: F.average_pooling(x, (2, 3), stride=(1, 2), pad=1),
+                   reference=lambda x: np_avg_pool(x, (2, 3), (1, 2), 1), shapes=[((1, 2, 4, 5),)]),
+               'average_pooling ** 3': dict(func=lambda x: F.average_pooling(x, 2, stride=1, pad=1) ** 3,
+                                            reference=lambda x: np_avg_pool(x, 2, 1, 1) ** 3,
+                                            shapes=[((1, 2, 3, 3),)], order=3),
+               'count_include_pad=False': dict(
+                   func=lambda x: F.average_pooling(x, 3, stride=2, pad=1, count_include_pad=False),
+                   reference=lambda x: np_avg_pool(x, 3, 2, 1, count_include_pad=False), shapes=[((1, 2, 5, 4),)])}),
+]
+
+
+globals().update(make_tests(SPECS))
 
 
 # ----------------------------------------------------------------------------- layout and API
@@ -252,7 +267,7 @@ def test_max_pooling_third_derivative_through_a_gradient_penalty():
     """§6 bug 2: Pooling2DWithIndexes had no backward. It runs once a gradient of pooling enters a
     nonlinear function (here its squared norm) that is then differentiated twice more."""
     rng = np.random.default_rng(5)
-    x0 = _distinct()(rng, [(1, 2, 4, 4)])[0]
+    x0 = distinct(0.05, low=-1.0)(rng, [(1, 2, 4, 4)])[0]
     u = rng.standard_normal(x0.shape)
 
     def second_derivative_along_u(x):
@@ -311,3 +326,18 @@ def test_conv_functions_take_a_missing_bias_and_an_int_outsize():
         np.testing.assert_allclose(F.conv2d(x, W, b, pad=1).data, np_conv(x, W, None, pad=1))
         np.testing.assert_allclose(F.conv2d_simple(x, W, b, pad=1).data, np_conv(x, W, None, pad=1))
         assert F.deconv2d(x, W, b, stride=2, outsize=8).shape == (1, 2, 8, 8)
+
+
+def test_conv2d_computes_no_gradient_for_array_images():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 1, 5, 5))
+    W, b = Variable(rng.standard_normal((3, 1, 3, 3))), Variable(rng.standard_normal(3))
+    y = F.conv2d(x, W, b, pad=1)
+    y.backward()
+    assert y.creator.inputs[0].grad is None
+    xv = Variable(x)
+    W2, b2 = Variable(W.data), Variable(b.data)
+    F.conv2d(xv, W2, b2, pad=1).backward()
+    np.testing.assert_allclose(W.grad.data, W2.grad.data)
+    np.testing.assert_allclose(b.grad.data, b2.grad.data)
+    assert xv.grad is not None
