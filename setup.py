@@ -7,7 +7,6 @@ extras = {
     'gpu': ['cupy-cuda12x'],
     'gpu-cuda12x': ['cupy-cuda12x'],
     'gpu-cuda13x': ['cupy-cuda13x'],
-    'viz': ['graphviz'],
     'images': ['pillow'],
     'examples': ['matplotlib', 'pillow', 'gymnasium', 'tqdm'],
     'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium'],
