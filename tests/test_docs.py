@@ -35,7 +35,9 @@ def _read(path):
 
 
 def _modules():
-    return ['dezero'] + sorted('dezero.' + m.name for m in pkgutil.iter_modules(dezero.__path__))
+    """dezero and its public modules (not ``__main__``, the ``python -m dezero`` command)."""
+    return ['dezero'] + sorted('dezero.' + m.name for m in pkgutil.iter_modules(dezero.__path__)
+                               if not m.name.startswith('_'))
 
 
 def _run_doctests(tests):
