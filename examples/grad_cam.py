@@ -70,7 +70,7 @@ def class_label(class_id):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'grad_cam')
+    parser = common.make_parser(__doc__, 'grad_cam', needs=('matplotlib', 'PIL'))
     _vgg.add_options(parser)
     parser.add_argument('--image', default=None, help="image: a path, a URL or 'random' "
                         "(default: matplotlib's sample photo)")

@@ -102,7 +102,7 @@ def load_pictures(args, size):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'style_transfer')
+    parser = common.make_parser(__doc__, 'style_transfer', needs=('matplotlib', 'PIL'))
     _vgg.add_options(parser)
     parser.add_argument('--content', default=None, help="content picture: a path, a URL or 'random' "
                         "(default: matplotlib's sample photo)")
@@ -142,8 +142,8 @@ def main(argv=None):
         history.append((float(loss.data), float(c.data), float(s.data), float(v.data)))
         if i in snapshot_at:
             snapshots.append((i, _vgg.deprocess(image.param.data[0])))
-            print(f'iteration {i:4d} | loss {history[-1][0]:.4g} (content {history[-1][1]:.4g}, style '
-                  f'{history[-1][2]:.4g}, variation {history[-1][3]:.4g}) | {time.perf_counter() - start:.0f} s')
+            common.log(f'iteration {i:4d} | loss {history[-1][0]:.4g} (content {history[-1][1]:.4g}, style '
+                       f'{history[-1][2]:.4g}, variation {history[-1][3]:.4g}) | {time.perf_counter() - start:.0f} s')
         if i == iters:
             break
         image.cleargrads()
