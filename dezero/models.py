@@ -1,17 +1,15 @@
-"""Models: ``Model`` (a Layer that can draw itself), ``Sequential``, ``MLP`` and the image networks
-VGG16, ResNet-50/101/152 and SqueezeNet.
+"""Models: ``Model`` (a Layer that can draw and summarise itself), ``Sequential``, ``MLP`` and the
+image networks VGG16, ResNet-50/101/152 and SqueezeNet.
 
 Pretrained weights are fetched with ``utils.get_file`` from the original DeZero's release
 files, once, into the download folder (``DEZERO_HOME``); afterwards they load offline.
 """
 import numpy as np
 
-from dezero import utils
-from dezero import core
-from dezero.layers import Layer
+from dezero import core, utils
+from dezero.layers import Layer, _count_line
 import dezero.functions as F
 import dezero.layers as L
-from dezero.layers import _count_line
 
 
 class Model(Layer):
