@@ -1,13 +1,28 @@
-"""Packaging for dezero. The version is written here, not imported from the package."""
+"""Packaging for dezero. The version is read from dezero/__init__.py (its one place), without importing
+the package, which would need NumPy before it is installed."""
+import os
+import re
+
 from setuptools import setup, find_packages
 
-VERSION = '0.1.0'
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_version():
+    """The ``__version__ = '...'`` string of dezero/__init__.py."""
+    with open(os.path.join(HERE, 'dezero', '__init__.py'), encoding='utf-8') as f:
+        match = re.search(r"^__version__ = ['\"]([^'\"]+)['\"]", f.read(), re.M)
+    if match is None:
+        raise RuntimeError('dezero/__init__.py has no __version__ line')
+    return match.group(1)
+
+
+VERSION = read_version()
 
 extras = {
     'gpu': ['cupy-cuda12x'],
     'gpu-cuda12x': ['cupy-cuda12x'],
     'gpu-cuda13x': ['cupy-cuda13x'],
-    'viz': ['graphviz'],
     'images': ['pillow'],
     'examples': ['matplotlib', 'pillow', 'gymnasium', 'tqdm'],
     'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium'],
@@ -19,7 +34,7 @@ extras = {
 extras['all'] = sorted({p for name, pkgs in extras.items()
                         if not name.startswith('gpu') and name != 'distributed' for p in pkgs})
 
-with open('README.md', encoding='utf-8') as f:
+with open(os.path.join(HERE, 'README.md'), encoding='utf-8') as f:
     long_description = f.read()
 
 setup(

@@ -116,6 +116,16 @@ class Layer:
             if isinstance(obj, Layer):
                 obj._set_gpu(flag)
 
+    def __repr__(self):
+        """The layer tree with each parameter's shape, then the parameter count (as PyTorch and Keras show).
+
+        >>> import dezero.layers as L
+        >>> print(L.Linear(3, in_size=4))
+        Linear(W: (4, 3), b: (3,))
+        parameters: 15
+        """
+        return '\n'.join(_tree_lines(self)) + '\n' + _count_line(self)
+
     def _flatten_params(self, params_dict, parent_key=''):
         """Fill ``params_dict`` with {path: Parameter} (the original's helper)."""
         prefix = parent_key + '/' if parent_key else ''
@@ -228,6 +238,35 @@ class Layer:
             self.load_state_dict(state, strict=strict)
         except CheckpointError as e:
             raise CheckpointError(f'{path}: {e}') from None
+
+
+def _param_text(param):
+    """A parameter's shape for the layer tree, or 'not initialised'."""
+    return 'not initialised' if param.data is None else str(tuple(param.data.shape))
+
+
+def _tree_lines(layer):
+    """``Type(p: shape, ...)`` for a layer without sub-layers; else one line per parameter and sub-layer."""
+    items = [(name, layer.__dict__[name]) for name in layer.__dict__.get('_params', {})]
+    name = type(layer).__name__
+    if not any(isinstance(obj, Layer) for _, obj in items):
+        return [f'{name}(' + ', '.join(f'{k}: {_param_text(p)}' for k, p in items) + ')']
+    lines = [name + '(']
+    for key, obj in items:
+        sub = _tree_lines(obj) if isinstance(obj, Layer) else [_param_text(obj)]
+        lines.append(f'  {key}: {sub[0]}')
+        lines += ['  ' + line for line in sub[1:]]
+    return lines + [')']
+
+
+def _count_line(layer):
+    """'parameters: N' (each shared Parameter once), and how many are not initialised yet."""
+    total = sum(int(p.data.size) for p in layer.params() if p.data is not None)
+    lazy = sum(p.data is None for p in layer.params())
+    if not lazy:
+        return f'parameters: {total:,}'
+    return (f'parameters: {total:,} so far, and {lazy} not initialised yet '
+            '(their shapes come with the first forward pass)')
 
 
 def _ref(x):

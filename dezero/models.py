@@ -1,5 +1,5 @@
-"""Models: ``Model`` (a Layer that can draw itself), ``Sequential``, ``MLP`` and the image networks
-VGG16, ResNet-50/101/152 and SqueezeNet.
+"""Models: ``Model`` (a Layer that can draw and summarise itself), ``Sequential``, ``MLP`` and the
+image networks VGG16, ResNet-50/101/152 and SqueezeNet.
 
 Pretrained weights are fetched with ``utils.get_file`` from the original DeZero's release
 files, once, into the download folder (``DEZERO_HOME``); afterwards they load offline.
@@ -8,7 +8,8 @@ import numpy as np
 
 from dezero import utils
 from dezero._checks import positive_int
-from dezero.layers import Layer
+from dezero.engine import no_grad, test_mode
+from dezero.layers import Layer, _count_line
 import dezero.functions as F
 import dezero.layers as L
 
@@ -18,6 +19,72 @@ class Model(Layer):
         """Run ``forward(*inputs)`` and draw its computation graph (with shapes) into ``to_file``."""
         y = self.forward(*inputs)
         return utils.plot_dot_graph(y, verbose=True, to_file=to_file)
+
+    def summary(self, *inputs):
+        """Print each layer's output shape and parameter count for ``inputs``, as Keras' summary does.
+
+        Runs one forward pass in test mode without recording gradients. Like any first pass it
+        creates the lazily shaped parameters, and recurrent layers keep the state it leaves
+        (call ``reset_state()`` before training).
+
+        >>> import numpy as np
+        >>> MLP((10, 3)).summary(np.zeros((2, 4), dtype=np.float32))
+        MLP: input (2, 4) -> output (2, 3)
+        layer  type    output shape  parameters
+        l0     Linear  (2, 10)               50
+        l1     Linear  (2, 3)                33
+        total parameters: 83
+        """
+        tree, shapes = _layer_tree(self), {}
+        wrapped = {id(layer): layer for _, _, layer in tree}
+        for layer in wrapped.values():
+            layer.__dict__['forward'] = _recording(layer, shapes)
+        try:
+            with test_mode(), no_grad():
+                y = self(*inputs)
+        finally:
+            for layer in wrapped.values():
+                layer.__dict__.pop('forward', None)
+        rows = [('layer', 'type', 'output shape', 'parameters')]
+        for depth, name, layer in tree[1:]:
+            seen = shapes.get(id(layer), [])
+            shape = 'not called' if not seen else seen[0] + (f' x{len(seen)} calls' if len(seen) > 1 else '')
+            count = sum(int(p.data.size) for p in layer.params() if p.data is not None)
+            rows.append(('  ' * (depth - 1) + name, type(layer).__name__, shape, f'{count:,}'))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        text = [f'{type(self).__name__}: input {", ".join(_shape_of(x) for x in inputs)} -> output {_shape_of(y)}']
+        text += ['  '.join((r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
+                            r[3].rjust(widths[3]))) for r in rows]
+        text.append('total ' + _count_line(self))
+        print('\n'.join(text))
+
+
+def _layer_tree(layer, depth=0, name=''):
+    """[(depth, name, layer)] of ``layer`` and all its sub-layers, in assignment order."""
+    tree = [(depth, name, layer)]
+    for key in layer.__dict__.get('_params', {}):
+        obj = layer.__dict__[key]
+        if isinstance(obj, Layer):
+            tree += _layer_tree(obj, depth + 1, key)
+    return tree
+
+
+def _shape_of(x):
+    """'(2, 3)' for an array or Variable; a tuple of outputs gives their shapes joined by commas."""
+    if isinstance(x, (tuple, list)):
+        return ', '.join(_shape_of(v) for v in x)
+    return str(tuple(x.shape)) if hasattr(x, 'shape') else type(x).__name__
+
+
+def _recording(layer, shapes):
+    """A stand-in for ``layer.forward`` that records the shape of each output in ``shapes``."""
+    forward = type(layer).forward.__get__(layer)
+
+    def record(*args, **kwargs):
+        out = forward(*args, **kwargs)
+        shapes.setdefault(id(layer), []).append(_shape_of(out))
+        return out
+    return record
 
 
 class Sequential(Model):

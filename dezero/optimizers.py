@@ -452,7 +452,12 @@ class Adam(Optimizer):
 
     m += (1 - beta1)(g - m);  v += (1 - beta2)(g^2 - v);  W -= lr * m / (sqrt(v) + eps), with
     ``lr = alpha * sqrt(1 - beta2^t) / (1 - beta1^t)`` read-only; ``t`` counts ``update()`` calls.
-    Schedulers change ``alpha``.
+    Schedulers change ``alpha``. Before the first update ``lr`` is the step size that update
+    will use (t = 1), not a division by zero.
+
+    >>> opt = Adam(alpha=0.1)
+    >>> round(opt.lr, 6), opt.t                 # 0.1 * sqrt(1 - 0.999) / (1 - 0.9)
+    (0.031623, 0)
     """
     _state_names = ('ms', 'vs')
     _hyperparams = ('alpha', 'beta1', 'beta2', 'eps')
@@ -474,8 +479,9 @@ class Adam(Optimizer):
 
     @property
     def lr(self):
-        fix1 = 1. - math.pow(self.beta1, self.t)
-        fix2 = 1. - math.pow(self.beta2, self.t)
+        t = max(self.t, 1)      # update() counts t before it reads lr: t = 0 means the first update
+        fix1 = 1. - math.pow(self.beta1, t)
+        fix2 = 1. - math.pow(self.beta2, t)
         return self.alpha * math.sqrt(fix2) / fix1
 
     def update_one(self, param):

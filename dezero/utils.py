@@ -1,4 +1,5 @@
-"""Helpers: graph drawing, gradient checking and downloads; and the book's array helpers.
+"""Helpers: graph drawing (files, or DOT text shown inline in Jupyter), gradient checking and
+downloads; and the book's array helpers.
 
 The array helpers the book put here (``sum_to``, ``reshape_sum_backward``, ``logsumexp``,
 ``max_backward_shape``, ``get_conv_outsize``, ``get_deconv_outsize``, ``pair``) live in
@@ -105,13 +106,42 @@ class GraphvizNotFoundError(RuntimeError):
     """The Graphviz ``dot`` program is not on PATH."""
 
 
+class DotGraph(str):
+    """The DOT text of a graph (a ``str``) that Jupyter shows as a picture when Graphviz is present.
+
+    ``plot_dot_graph(y, to_file=None)`` returns one: print it, save it or compare it as the string it
+    is; in Jupyter (IPython) it displays as an SVG drawn by ``dot``, or as its text without Graphviz.
+    """
+
+    def _repr_svg_(self):
+        dot = shutil.which('dot')
+        if dot is None:
+            return None            # IPython then shows the text (_repr_pretty_)
+        result = subprocess.run([dot, '-Tsvg'], input=self.encode('utf-8'), capture_output=True, check=False)
+        return result.stdout.decode('utf-8') if result.returncode == 0 else None
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+
 def plot_dot_graph(output, verbose=True, to_file='graph.png'):
     """Draw the graph of ``output`` into ``to_file``; its extension (png, svg, pdf, jpg...) picks the format.
 
     Returns an ``IPython.display`` image when running inside IPython, else None. Without Graphviz
     the DOT text is saved next to ``to_file`` (extension ``.dot``) and GraphvizNotFoundError is raised.
+
+    ``to_file=None`` writes nothing and returns the DOT text as a ``DotGraph``: a ``str`` that
+    Jupyter draws inline (as SVG) when Graphviz is installed, and shows as text otherwise.
+
+    Example:
+        >>> from dezero import Variable
+        >>> g = plot_dot_graph(Variable(np.array(1.0), name='x') * 2, to_file=None)
+        >>> isinstance(g, str), g.splitlines()[0], g.count('->')
+        (True, 'digraph g {', 3)
     """
     dot_graph = get_dot_graph(output, verbose)
+    if to_file is None:
+        return DotGraph(dot_graph)
     to_file = os.path.abspath(os.path.expanduser(to_file))
     stem, ext = os.path.splitext(to_file)
     fmt = ext[1:].lower()

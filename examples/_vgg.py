@@ -3,8 +3,9 @@
 The pretrained weights are the original DeZero's ``vgg16.npz`` (528 MB), which
 ``dezero.models.VGG16(pretrained=True)`` downloads into the download folder (``~/.dezero`` or
 ``$DEZERO_HOME``) with ``dezero.utils.get_file``. The examples use that file when it is
-there, download it with ``--download``, and otherwise run with random weights and say so:
-the code path is the same, but the pictures mean nothing.
+there, download it with ``--download``, and otherwise run with random weights and say so.
+Offline, ``grad_cam.py`` trains a small CNN on MNIST instead, and ``style_transfer.py`` scales
+the random features so that they still carry texture.
 """
 import os
 
@@ -25,8 +26,11 @@ def add_options(parser):
     return parser
 
 
-def load_weights(model, args):
-    """Load the pretrained weights into ``model`` if possible; True if loaded, False for random ones."""
+def load_weights(model, args, without='so the result shows nothing meaningful'):
+    """Load the pretrained weights into ``model`` if possible; True if loaded, False for random ones.
+
+    ``without`` ends the line printed when the weights are missing: what the random weights mean.
+    """
     path = args.weights
     if not os.path.exists(path) and args.download:
         path = load_pretrained(model, VGG16.WEIGHTS_PATH)      # downloaded with progress, format-checked
@@ -37,7 +41,7 @@ def load_weights(model, args):
         print(f'pretrained VGG16 weights: {path}')
         return True
     print(f'pretrained VGG16 weights not found at {path} (--download fetches them, 528 MB): '
-          'using RANDOM weights, so the result shows nothing meaningful')
+          f'using RANDOM weights, {without}')
     return False
 
 

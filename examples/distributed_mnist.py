@@ -10,7 +10,7 @@ split (8,000 images train, 2,000 evaluate); --quick trains one epoch on at most 
 Run as a plain script it is one process: the same code, size 1.
 
     mpirun -n 2 python examples/distributed_mnist.py --out out/distributed_mnist
-    mpirun -n 2 python examples/distributed_mnist.py --root ../shared/data/mnist --small --quick
+    mpirun -n 2 python examples/distributed_mnist.py --root DIR --small --quick
     mpirun -n 8 --hostfile hosts python examples/distributed_mnist.py --epochs 10
 """
 import os
@@ -27,14 +27,21 @@ import dezero  # noqa: E402
 import dezero.distributed as dist  # noqa: E402
 import dezero.functions as F  # noqa: E402
 from dezero import DataLoader, cuda, optimizers  # noqa: E402
-from dezero.datasets import MNIST  # noqa: E402
 from dezero.models import MLP  # noqa: E402
 
 
 def load_data(args):
-    """(train set, test set): MNIST's own split, or with --small the test split cut 8,000 / 2,000."""
-    train_set = MNIST(train=not args.small, root=args.root)
-    test_set = MNIST(train=False, root=args.root)
+    """(train set, test set): MNIST's own split, or with --small the test split cut 8,000 / 2,000.
+
+    Rank 0 downloads what is missing while the others wait, then every process reads the files.
+    """
+    splits = ('test',) if args.small else ('train', 'test')
+    if dist.is_main():
+        common.fetch_mnist(args.root, splits)
+    dist.barrier()
+    folder, _ = common.fetch_mnist(args.root, splits)
+    train_set = common.read_mnist(folder, train=not args.small)
+    test_set = common.read_mnist(folder, train=False)
     if args.small:
         train_set.data, train_set.label = train_set.data[:8000], train_set.label[:8000]
         test_set.data, test_set.label = test_set.data[8000:], test_set.label[8000:]

@@ -76,7 +76,7 @@ def sample_grid(gen, z, rows=5, cols=5):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'gan')
+    parser = common.make_parser(__doc__, 'gan', needs=('matplotlib',))
     add_root_option(parser)
     parser.add_argument('--epochs', type=int, default=5, help='epochs (default 5)')
     parser.add_argument('--batch-size', type=int, default=None, help='mini-batch size (default 128, 64 with --quick)')
@@ -133,8 +133,8 @@ def main(argv=None):
             d_real.append(float(y_real.data.mean()))
             d_fake.append(float(y_fake.data.mean()))
             if it % 100 == 0 or it == total_iters:
-                print(f'epoch {it / iters_per_epoch:.2f} | loss_g {np.mean(loss_g_history[-100:]):.4f} '
-                      f'| loss_d {np.mean(loss_d_history[-100:]):.4f} | {time.perf_counter() - start:.0f} s')
+                common.log(f'epoch {it / iters_per_epoch:.2f} | loss_g {np.mean(loss_g_history[-100:]):.4f} '
+                           f'| loss_d {np.mean(loss_d_history[-100:]):.4f} | {time.perf_counter() - start:.0f} s')
         grids.append((f'after {it} iterations', sample_grid(gen, z_fixed)))
         if it >= total_iters:
             break

@@ -9,7 +9,7 @@ epoch on at most 8,000 images and tests on at most 2,000. The weights and the
 optimizer state are saved after every epoch; --resume continues from them.
 
     python examples/mnist.py --out out/mnist
-    python examples/mnist.py --root ../shared/data/mnist --small --model cnn --quick
+    python examples/mnist.py --root DIR --small --model cnn --quick
 """
 import os
 import sys
@@ -23,7 +23,6 @@ import dezero  # noqa: E402
 import dezero.functions as F  # noqa: E402
 import dezero.layers as L  # noqa: E402
 from dezero import DataLoader, cuda, optimizers  # noqa: E402
-from dezero.datasets import MNIST  # noqa: E402
 from dezero.models import MLP, Model  # noqa: E402
 from dezero.transforms import Compose, Flatten, Normalize, ToFloat  # noqa: E402
 
@@ -47,14 +46,14 @@ def load_data(args):
     """(train set, test set): MNIST's own split, or with --small the test split cut 8,000 / 2,000."""
     flat = args.model == 'mlp'
     transform = Compose(([Flatten()] if flat else []) + [ToFloat(), Normalize(0., 255.)])
+    folder, _ = common.fetch_mnist(args.root, ('test',) if args.small else ('train', 'test'))
+    test_set = common.read_mnist(folder, train=False, transform=transform)
     if args.small:
-        train_set = MNIST(train=False, transform=transform, root=args.root)
-        test_set = MNIST(train=False, transform=transform, root=args.root)
+        train_set = common.read_mnist(folder, train=False, transform=transform)
         train_set.data, train_set.label = train_set.data[:8000], train_set.label[:8000]
         test_set.data, test_set.label = test_set.data[8000:], test_set.label[8000:]
     else:
-        train_set = MNIST(train=True, transform=transform, root=args.root)
-        test_set = MNIST(train=False, transform=transform, root=args.root)
+        train_set = common.read_mnist(folder, train=True, transform=transform)
     if args.quick:        # at most 8,000 training and 2,000 test images
         for ds, n in ((train_set, 8000), (test_set, 2000)):
             ds.data, ds.label = ds.data[:n], ds.label[:n]
@@ -94,6 +93,12 @@ def main(argv=None):
     parser.add_argument('--gpu', action='store_true', help='train on the GPU (needs CuPy)')
     args = common.parse(parser, argv)
     epochs = args.epochs or (1 if args.quick else 5)
+    try:
+        import matplotlib  # noqa: F401
+        plots = True
+    except ImportError:
+        plots = False
+        print('matplotlib is not installed (pip install matplotlib): training runs, but draws no figure')
 
     train_set, test_set = load_data(args)
     train_loader = DataLoader(train_set, args.batch_size)
@@ -133,12 +138,10 @@ def main(argv=None):
     seconds = time.perf_counter() - start
 
     figures = []
-    try:
+    if plots:
         figures.append(common.plot_curves(args.out, 'mnist_accuracy.png',
                                           {'train': [h[1] for h in history], 'test': [h[3] for h in history]},
                                           'epoch', 'accuracy', title=f'MNIST, {args.model}'))
-    except ImportError:
-        print('matplotlib is not installed (pip install matplotlib): no figure')
     metrics = {'model': args.model, 'epochs': epochs, 'train_images': len(train_set),
                'test_images': len(test_set), 'train_accuracy': history[-1][1], 'test_accuracy': test_acc,
                'test_loss': test_loss, 'train_seconds': round(seconds, 1), 'weights': os.path.basename(weights)}

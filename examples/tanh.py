@@ -61,7 +61,7 @@ def graph_size(v):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'tanh')
+    parser = common.make_parser(__doc__, 'tanh', needs=('matplotlib',))
     parser.add_argument('--order', type=int, default=4, help='which derivative to draw (default 4)')
     args = common.parse(parser, argv)
     if args.order < 1:

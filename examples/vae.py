@@ -154,7 +154,7 @@ def sampling_spread(log_var=math.log(4.0), n=100_000):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'vae')
+    parser = common.make_parser(__doc__, 'vae', needs=('matplotlib',))
     add_root_option(parser)
     parser.add_argument('--epochs', type=int, default=10, help='epochs (default 10)')
     parser.add_argument('--batch-size', type=int, default=16, help='mini-batch size (default 16)')

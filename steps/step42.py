@@ -18,8 +18,11 @@ if '__file__' in globals():
 
 import os
 
-import matplotlib
-import matplotlib.pyplot as plt
+try:
+    import matplotlib
+    import matplotlib.pyplot as plt
+except ImportError:     # one line instead of a traceback
+    raise SystemExit('step 42 draws its figure with matplotlib, which is not installed: pip install matplotlib')
 import numpy as np
 
 from dezero import Variable

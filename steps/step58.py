@@ -21,7 +21,10 @@ if '__file__' in globals():
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 
 import numpy as np
-from PIL import Image
+try:
+    from PIL import Image
+except ImportError:     # one line instead of a traceback
+    raise SystemExit('step 58 reads the photo with Pillow, which is not installed: pip install pillow')
 
 import dezero
 from dezero.models import VGG16

@@ -37,8 +37,9 @@ def _read(path):
 
 
 def _modules():
+    """dezero and its public modules, subpackages included (not ``__main__``, ``python -m dezero``)."""
     return ['dezero'] + sorted(m.name for m in pkgutil.walk_packages(dezero.__path__, 'dezero.')
-                               if m.name != 'dezero.__main__')
+                               if not m.name.rsplit('.', 1)[-1].startswith('_'))
 
 
 def _run_doctests(tests):

@@ -130,6 +130,28 @@ def test_adam_counts_updates_not_parameters_and_exposes_lr():
         opt.lr = 1.0
 
 
+@pytest.mark.parametrize('make', [optimizers.Adam, optimizers.AdamW], ids=['Adam', 'AdamW'])
+def test_adam_lr_before_the_first_update_is_the_first_step_size(make):
+    opt = make(alpha=0.1)
+    first = 0.1 * math.sqrt(1 - 0.999) / (1 - 0.9)
+    assert opt.t == 0 and opt.lr == pytest.approx(first)     # was ZeroDivisionError
+    model = MLP((3, 2))
+    x = np.ones((1, 2), dtype=np.float32)
+    model(x)
+    before = {k: p.data.copy() for k, p in model.named_params()}
+    F.sum(model(x)).backward()
+    opt.setup(model).update()
+    assert opt.t == 1 and opt.lr == pytest.approx(first)      # the rate the first update used
+    step = model.l0.b.data - before['l0/b']
+    if make is optimizers.Adam:     # first step: lr * m / sqrt(v) = lr * 0.1 g / (sqrt(0.001) |g|) = alpha
+        np.testing.assert_allclose(np.abs(step), first * (1 - 0.9) / math.sqrt(1 - 0.999), rtol=1e-3)
+    state = opt.state_dict()
+    assert int(state['t']) == 1 and 'lr' not in state        # the checkpoint format is unchanged
+    fresh = make(alpha=0.1).setup(model)
+    fresh.load_state_dict(state)
+    assert fresh.t == 1 and fresh.lr == opt.lr
+
+
 def test_setup_returns_the_optimizer_and_update_needs_it():
     opt = optimizers.SGD()
     with pytest.raises(RuntimeError, match='setup'):

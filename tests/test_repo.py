@@ -54,6 +54,9 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
     assert install_and_test in ci
 
 
-def test_version_in_setup_matches_package():
+def test_version_is_written_once_and_setup_reads_it():
     with open(os.path.join(ROOT, 'setup.py'), encoding='utf-8') as f:
-        assert f"VERSION = '{dezero.__version__}'" in f.read()
+        assert not re.search(r"['\"]\d+\.\d+\.\d+['\"]", f.read()), 'setup.py must not repeat the version'
+    result = subprocess.run([sys.executable, 'setup.py', '--version'], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == dezero.__version__

@@ -196,6 +196,44 @@ def test_plot_dot_graph_without_dot_writes_dot_file(tmp_path, monkeypatch):
         assert part in message
 
 
+def test_plot_dot_graph_to_file_none_returns_the_dot_text_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    y = small_graph()
+    g = utils.plot_dot_graph(y, to_file=None)
+    assert isinstance(g, str) and isinstance(g, utils.DotGraph)
+    assert g == utils.get_dot_graph(y) and str(g) == g
+    assert utils.plot_dot_graph(y, verbose=False, to_file=None) == utils.get_dot_graph(y, verbose=False)
+    assert os.listdir(tmp_path) == []
+
+
+@needs_dot
+def test_dot_graph_draws_itself_as_svg_for_jupyter():
+    svg = utils.plot_dot_graph(small_graph(), to_file=None)._repr_svg_()
+    assert svg.lstrip().startswith('<?xml') and '<svg' in svg and '>Sin<' in svg
+
+
+def test_dot_graph_without_graphviz_shows_its_text(tmp_path, monkeypatch):
+    monkeypatch.setenv('PATH', str(tmp_path / 'empty'))
+    g = utils.plot_dot_graph(small_graph(), to_file=None)
+    assert g._repr_svg_() is None                   # Jupyter falls back to the text
+
+    class Printer:
+        def text(self, t):
+            self.shown = t
+    printer = Printer()
+    g._repr_pretty_(printer, False)
+    assert printer.shown == str(g) and printer.shown.startswith('digraph g {')
+
+
+def test_dot_graph_in_ipython_display():
+    formatters = pytest.importorskip('IPython.core.formatters')
+    g = utils.plot_dot_graph(small_graph(), to_file=None)
+    data, _ = formatters.DisplayFormatter().format(g)
+    assert data['text/plain'] == str(g)             # the DOT text, not a quoted one-line string
+    if shutil.which('dot'):
+        assert '<svg' in data['image/svg+xml']
+
+
 def test_plot_dot_graph_needs_an_extension(tmp_path):
     with pytest.raises(ValueError, match='extension'):
         utils.plot_dot_graph(small_graph(), to_file=str(tmp_path / 'graph'))

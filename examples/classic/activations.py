@@ -56,7 +56,7 @@ def backprop_derivative(f, x):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'activations')
+    parser = common.make_parser(__doc__, 'activations', needs=('matplotlib',))
     args = common.parse(parser, argv)
 
     # an even number of points: none falls within the finite-difference step of ReLU's kink at 0

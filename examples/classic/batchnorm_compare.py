@@ -67,7 +67,7 @@ def batchnorm_gradient_check():
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'batchnorm_compare')
+    parser = common.make_parser(__doc__, 'batchnorm_compare', needs=('matplotlib',))
     add_root_option(parser)
     parser.add_argument('--epochs', type=int, default=20, help='epochs per network (default 20)')
     args = common.parse(parser, argv)
@@ -83,9 +83,9 @@ def main(argv=None):
         bn, bn_diverged = train(x, t, scale, True, init_seed, args.epochs)
         results.append({'scale': float(scale), 'plain': plain, 'batchnorm': bn,
                         'plain_diverged': plain_diverged, 'batchnorm_diverged': bn_diverged})
-        print(f'weight std {scale:.2g}: train accuracy {plain[-1]:.3f} without BatchNorm'
-              f'{" (the loss overflowed)" if plain_diverged else ""}, {bn[-1]:.3f} with it'
-              f'{" (the loss overflowed)" if bn_diverged else ""}')
+        common.log(f'weight std {scale:.2g}: train accuracy {plain[-1]:.3f} without BatchNorm'
+                   f'{" (the loss overflowed)" if plain_diverged else ""}, {bn[-1]:.3f} with it'
+                   f'{" (the loss overflowed)" if bn_diverged else ""}')
     seconds = time.perf_counter() - start
 
     cols = 4

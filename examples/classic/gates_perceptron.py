@@ -77,7 +77,7 @@ def plot_gates(out, gates):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'gates_perceptron')
+    parser = common.make_parser(__doc__, 'gates_perceptron', needs=('matplotlib',))
     args = common.parse(parser, argv)
     gates = {'AND': AND, 'NAND': NAND, 'OR': OR, 'XOR': XOR}
     tables = {name: [gate(x1, x2) for x1, x2 in INPUTS] for name, gate in gates.items()}

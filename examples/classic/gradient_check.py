@@ -144,7 +144,7 @@ def plot_descent(out, path):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'gradient_check')
+    parser = common.make_parser(__doc__, 'gradient_check', needs=('matplotlib',))
     parser.add_argument('--hidden', type=int, default=None, help='hidden units (default 50, 10 with --quick)')
     args = common.parse(parser, argv)
     hidden = args.hidden or (10 if args.quick else 50)

@@ -66,7 +66,7 @@ def plot_scatter(trials, out):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'hyperparam_search')
+    parser = common.make_parser(__doc__, 'hyperparam_search', needs=('matplotlib',))
     add_root_option(parser)
     parser.add_argument('--trials', type=int, default=None, help='trials (default 100, 20 with --quick)')
     parser.add_argument('--epochs', type=int, default=50, help='epochs per trial (default 50)')

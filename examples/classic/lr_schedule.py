@@ -71,7 +71,7 @@ def train(make_scheduler, data, epochs, init_seed, batch_seed, batch_size=100):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'lr_schedule')
+    parser = common.make_parser(__doc__, 'lr_schedule', needs=('matplotlib',))
     add_root_option(parser)
     parser.add_argument('--epochs', type=int, default=None, help='epochs (default 10, 5 with --quick)')
     args = common.parse(parser, argv)
@@ -86,8 +86,8 @@ def main(argv=None):
         results[name] = {'lr': lrs, 'train_loss': losses, 'test_accuracy': accs,
                          'lr_matches_closed_form': bool(np.allclose(lrs, [closed_form(e) for e in range(epochs)],
                                                                     rtol=1e-12, atol=0))}
-        print(f'{name:17s} lr {lrs[0]:.3g} -> {lrs[-1]:.3g} | training loss {losses[-1]:.4f} '
-              f'| test accuracy {accs[-1]:.4f}')
+        common.log(f'{name:17s} lr {lrs[0]:.3g} -> {lrs[-1]:.3g} | training loss {losses[-1]:.4f} '
+                   f'| test accuracy {accs[-1]:.4f}')
     seconds = time.perf_counter() - start
 
     fig, axes = common.new_figure(1, 2, figsize=(10, 3.8))

@@ -93,7 +93,7 @@ def compare_on_mnist(x_train, t_train, iters, batch_size=128):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'optimizer_compare')
+    parser = common.make_parser(__doc__, 'optimizer_compare', needs=('matplotlib',))
     add_root_option(parser)
     parser.add_argument('--iters', type=int, default=None,
                         help='MNIST iterations per optimizer (default 2000, 500 with --quick)')

@@ -50,7 +50,7 @@ def run(options, epochs, data, init_seed, eval_every, batch_size=100):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'overfit_regularization')
+    parser = common.make_parser(__doc__, 'overfit_regularization', needs=('matplotlib',))
     add_root_option(parser)
     parser.add_argument('--train-size', type=int, default=300, help='training images (default 300)')
     parser.add_argument('--weight-decay', type=float, default=0.1, help='lambda of the L2 penalty (default 0.1)')
@@ -68,8 +68,8 @@ def main(argv=None):
     for name, (options, epochs) in common.progress(runs.items(), desc='runs', total=len(runs)):
         results[name] = run(options, epochs, data, init_seed, eval_every=10 if args.quick else 1)
         _, train_acc, test_acc = results[name][-1]
-        print(f'{name:17s} after {epochs} epochs: train accuracy {train_acc:.3f}, test accuracy '
-              f'{test_acc:.3f}, gap {train_acc - test_acc:.3f}')
+        common.log(f'{name:17s} after {epochs} epochs: train accuracy {train_acc:.3f}, test accuracy '
+                   f'{test_acc:.3f}, gap {train_acc - test_acc:.3f}')
     seconds = time.perf_counter() - start
 
     fig, axes = common.new_figure(1, len(results), figsize=(4.0 * len(results), 3.4), sharey=True)

@@ -85,7 +85,7 @@ def plot_filters(before, after, out, cols=10):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'simple_cnn')
+    parser = common.make_parser(__doc__, 'simple_cnn', needs=('matplotlib',))
     add_root_option(parser)
     parser.add_argument('--epochs', type=int, default=None, help='epochs (default 20, 2 with --quick)')
     args = common.parse(parser, argv)

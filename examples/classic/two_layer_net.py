@@ -27,7 +27,7 @@ from dezero import optimizers  # noqa: E402
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'two_layer_net')
+    parser = common.make_parser(__doc__, 'two_layer_net', needs=('matplotlib',))
     add_root_option(parser)
     parser.add_argument('--iters', type=int, default=None, help='iterations (default 10000, 2000 with --quick)')
     parser.add_argument('--hidden', type=int, default=50, help='hidden units (default 50)')
@@ -50,7 +50,7 @@ def main(argv=None):
             _, train_acc = evaluate(model, x_train, t_train)
             _, test_acc = evaluate(model, x_test, t_test)
             epochs.append((i, train_acc, test_acc))
-            print(f'iteration {i:5d} | train accuracy {train_acc:.4f} | test accuracy {test_acc:.4f}')
+            common.log(f'iteration {i:5d} | train accuracy {train_acc:.4f} | test accuracy {test_acc:.4f}')
     seconds = time.perf_counter() - start
 
     fig, axes = common.new_figure(1, 2, figsize=(9.6, 3.6))

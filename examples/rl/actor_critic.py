@@ -67,7 +67,7 @@ class ActorCriticAgent:
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'actor_critic')
+    parser = common.make_parser(__doc__, 'actor_critic', needs=('gymnasium', 'matplotlib'))
     parser.add_argument('--episodes', type=int, default=None, help='episodes (default 1000, 200 with --quick)')
     parser.add_argument('--lr', type=float, default=None, help="the actor's Adam learning rate "
                         "(default 2e-4, 2e-3 with --quick); the critic's is 2.5 times as much")
@@ -91,7 +91,7 @@ def main(argv=None):
             done = terminated or truncated
         rewards.append(total)
         if (episode + 1) % 50 == 0:
-            print(f'episode {episode + 1:5d} | mean reward of the last 50 episodes {np.mean(rewards[-50:]):6.1f}')
+            common.log(f'episode {episode + 1:5d} | mean reward of the last 50 episodes {np.mean(rewards[-50:]):6.1f}')
     seconds = time.perf_counter() - start
 
     greedy = evaluate(agent.pi, make_env())

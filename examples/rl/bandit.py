@@ -80,7 +80,7 @@ def average_rates(epsilon, runs, steps, seed, desc):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'bandit')
+    parser = common.make_parser(__doc__, 'bandit', needs=('matplotlib',))
     parser.add_argument('--runs', type=int, default=200, help='bandits to average over (default 200)')
     parser.add_argument('--steps', type=int, default=1000, help='plays per run (default 1000)')
     args = common.parse(parser, argv)

@@ -44,7 +44,7 @@ class AlphaAgent(Agent):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'bandit_nonstationary')
+    parser = common.make_parser(__doc__, 'bandit_nonstationary', needs=('matplotlib',))
     parser.add_argument('--runs', type=int, default=200, help='bandits to average over (default 200)')
     parser.add_argument('--steps', type=int, default=1000, help='plays per run (default 1000)')
     parser.add_argument('--alpha', type=float, default=0.8, help='constant step size (default 0.8)')

@@ -116,7 +116,7 @@ class DQNAgent:
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'dqn_cartpole')
+    parser = common.make_parser(__doc__, 'dqn_cartpole', needs=('gymnasium', 'matplotlib'))
     parser.add_argument('--episodes', type=int, default=None, help='episodes (default 300, 200 with --quick)')
     parser.add_argument('--sync-interval', type=int, default=20, help='episodes between target syncs (default 20)')
     parser.add_argument('--eval-interval', type=int, default=None,
@@ -163,10 +163,10 @@ def main(argv=None):
             if score > best_eval:
                 best_eval, best_episode = score, episode + 1
                 agent.qnet.save_weights(best_path)
-            print(f'episode {episode + 1:4d} | reward {total:5.0f} | mean of the last 20 '
-                  f'{np.mean(rewards[-20:]):6.1f} | greedy evaluation {score:6.1f}')
+            common.log(f'episode {episode + 1:4d} | reward {total:5.0f} | mean of the last 20 '
+                       f'{np.mean(rewards[-20:]):6.1f} | greedy evaluation {score:6.1f}')
             if stop_at is not None and score >= stop_at:
-                print(f'stopping: the greedy evaluation reached {stop_at:g}')
+                common.log(f'stopping: the greedy evaluation reached {stop_at:g}')
                 break
     seconds = time.perf_counter() - start
 

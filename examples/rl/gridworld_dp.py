@@ -172,7 +172,7 @@ def _policy_actions(env, pi):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'gridworld_dp')
+    parser = common.make_parser(__doc__, 'gridworld_dp', needs=('matplotlib',))
     args = common.parse(parser, argv)
     env, gamma = GridWorld(), 0.9
     figures = []

@@ -124,7 +124,7 @@ def play(env, agent, episodes, desc):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'mc')
+    parser = common.make_parser(__doc__, 'mc', needs=('matplotlib',))
     parser.add_argument('--eval-episodes', type=int, default=1000, help='default 1000')
     parser.add_argument('--episodes', type=int, default=None,
                         help='control episodes (default 10000, 3000 with --quick)')

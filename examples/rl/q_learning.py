@@ -66,7 +66,7 @@ def train(env, agent, episodes):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'q_learning')
+    parser = common.make_parser(__doc__, 'q_learning', needs=('matplotlib',))
     parser.add_argument('--episodes', type=int, default=None, help='default 10000')
     args = common.parse(parser, argv)
     episodes = args.episodes or 10000

@@ -88,7 +88,7 @@ def q_table(env, qnet):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'q_learning_nn')
+    parser = common.make_parser(__doc__, 'q_learning_nn', needs=('matplotlib',))
     parser.add_argument('--episodes', type=int, default=1000, help='episodes (default 1000)')
     args = common.parse(parser, argv)
     env, gamma = GridWorld(), 0.9

@@ -57,7 +57,7 @@ class Agent:
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'reinforce')
+    parser = common.make_parser(__doc__, 'reinforce', needs=('gymnasium', 'matplotlib'))
     parser.add_argument('--episodes', type=int, default=None, help='episodes (default 1000, 150 with --quick)')
     parser.add_argument('--lr', type=float, default=None, help='Adam learning rate (default 2e-4, 2e-3 with --quick)')
     args = common.parse(parser, argv)
@@ -80,7 +80,8 @@ def main(argv=None):
         agent.update()
         rewards.append(total)
         if (episode + 1) % 100 == 0:
-            print(f'episode {episode + 1:5d} | mean reward of the last 100 episodes {np.mean(rewards[-100:]):6.1f}')
+            common.log(f'episode {episode + 1:5d} | mean reward of the last 100 episodes '
+                       f'{np.mean(rewards[-100:]):6.1f}')
     seconds = time.perf_counter() - start
 
     greedy = evaluate(agent.pi, make_env())

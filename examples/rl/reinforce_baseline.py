@@ -73,7 +73,7 @@ class BaselineAgent:
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'reinforce_baseline')
+    parser = common.make_parser(__doc__, 'reinforce_baseline', needs=('gymnasium', 'matplotlib'))
     parser.add_argument('--episodes', type=int, default=None, help='episodes (default 1000, 150 with --quick)')
     parser.add_argument('--lr', type=float, default=None, help="the policy's Adam learning rate "
                         '(default 2e-4, 2e-3 with --quick); V uses 2.5 times as much')
@@ -98,8 +98,8 @@ def main(argv=None):
         v_losses.append(agent.update())
         rewards.append(total)
         if (episode + 1) % 50 == 0:
-            print(f'episode {episode + 1:5d} | mean reward of the last 50 episodes {np.mean(rewards[-50:]):6.1f} '
-                  f'| value loss {np.mean(v_losses[-50:]):8.2f}')
+            common.log(f'episode {episode + 1:5d} | mean reward of the last 50 episodes {np.mean(rewards[-50:]):6.1f} '
+                       f'| value loss {np.mean(v_losses[-50:]):8.2f}')
     seconds = time.perf_counter() - start
 
     greedy = evaluate(agent.pi, make_env())

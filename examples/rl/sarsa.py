@@ -107,7 +107,7 @@ def train(env, agent, episodes):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'sarsa')
+    parser = common.make_parser(__doc__, 'sarsa', needs=('matplotlib',))
     parser.add_argument('--episodes', type=int, default=None, help='default 10000 (3000 with --quick)')
     parser.add_argument('--off-policy', action='store_true', help='off-policy SARSA with importance sampling')
     args = common.parse(parser, argv)

@@ -78,7 +78,7 @@ def mc_episodes(env, agent, episodes, V_ref):
 
 
 def main(argv=None):
-    parser = common.make_parser(__doc__, 'td')
+    parser = common.make_parser(__doc__, 'td', needs=('matplotlib',))
     parser.add_argument('--episodes', type=int, default=None, help='default 1000 (500 with --quick)')
     parser.add_argument('--alpha', type=float, default=0.01, help='TD step size (default 0.01)')
     args = common.parse(parser, argv)

@@ -4,21 +4,20 @@
 float32 in [0, 1] (flat (N, 784) vectors, or (N, 1, 28, 28) with ``flatten=False``) and
 labels as int64. It reads the files with ``dezero.datasets.MNIST``: from ``root`` when given
 (nothing is downloaded), else from the download folder (``~/.dezero`` or ``$DEZERO_HOME``),
-downloading them once.
+downloading them once (``examples.common.fetch_mnist``: without the test split, the example
+ends with one line saying what to download and where to put it).
 
 When the training files are missing it says so and uses what is there: the official test
 split, cut into its first 8,000 images for training and its last 2,000 for evaluation (the
-offline copy that CI has in ``../shared/data/mnist`` holds only the test split). Those last
+offline copy that CI has holds only the test split). Those last
 2,000 digits are among the easier half of the test set, so the accuracies come out a little
 higher than on the real test set. ``source`` says which data was used: ``'train/test'``
 or ``'test split 8000/2000'``.
 """
-import os
 
 import numpy as np
 
-from dezero import utils
-from dezero.datasets import MNIST
+from examples import common
 
 SPLIT_TRAIN = 8000      # test-split images used for training when the training set is absent
 
@@ -48,17 +47,16 @@ def load_mnist(root=None, flatten=True, quick=False, n_train=None, n_test=None, 
     if quick:
         n_train = min(n_train or SPLIT_TRAIN, SPLIT_TRAIN)
         n_test = min(n_test or 10000 - SPLIT_TRAIN, 10000 - SPLIT_TRAIN)
-    test = MNIST(train=False, transform=None, root=root)
-    try:
-        train = MNIST(train=True, transform=None, root=root)
-    except OSError:            # FileNotFoundError with root=, DownloadError without
-        where = os.path.abspath(root) if root is not None else utils.get_cache_dir()
-        note = (f'The MNIST training set is not in {where}: using the test split instead, its first '
+    folder, found = common.fetch_mnist(root, ('test',), optional=('train',))
+    test = common.read_mnist(folder, train=False, transform=None)
+    if 'train' not in found:
+        note = (f'The MNIST training set is not in {folder}: using the test split instead, its first '
                 f'{SPLIT_TRAIN:,} images to train and the last {10000 - SPLIT_TRAIN:,} to evaluate')
         x, t = _arrays(test, flatten)
         (x_train, t_train), (x_test, t_test) = (x[:SPLIT_TRAIN], t[:SPLIT_TRAIN]), (x[SPLIT_TRAIN:], t[SPLIT_TRAIN:])
         source = 'test split 8000/2000'
     else:
+        train = common.read_mnist(folder, train=True, transform=None)
         (x_train, t_train), (x_test, t_test) = _arrays(train, flatten), _arrays(test, flatten)
         note = f'MNIST: {len(x_train):,} training and {len(x_test):,} test images'
         source = 'train/test'
