@@ -136,6 +136,7 @@ CASES = [
     ('linear with a bias of another size', lambda: F.linear(np.ones((2, 3)), np.ones((3, 5)), np.ones(4)),
      ValueError, ['linear', 'b of shape (4,)', '(5,)']),
     ('Linear layer fed other features', linear_layer_fed_other_features, ValueError, ['Linear', '3 input features', '(2, 4)']),
+    ('layer_norm of a 0-d input', lambda: F.layer_norm(np.array(1.0)), ValueError, ['layer_norm', '0-d']),
     ('concat of nothing', lambda: F.concat([]), ValueError, ['concat', 'non-empty']),
     ('stack of a Variable instead of a list', lambda: F.stack(Variable(np.ones(2))), ValueError, ['stack', 'list']),
     ('accuracy of labels that do not fit', lambda: F.accuracy(np.ones((3, 2)), np.array([0, 1, 1, 0])), ValueError,

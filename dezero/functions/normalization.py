@@ -91,6 +91,8 @@ def layer_norm(x, gamma=None, beta=None, eps=1e-5):
     """Normalise x over its trailing axes (those of gamma's shape; the last one without gamma),
     then scale by gamma and shift by beta. Built from Functions, so every order is exact."""
     x = as_variable(x)
+    if x.ndim == 0:
+        raise ValueError('layer_norm: x must have at least one axis to normalise over, got a 0-d input')
     params = [p for p in (gamma, beta) if p is not None]
     shape = as_variable(params[0]).shape if params else x.shape[-1:]
     if x.ndim < len(shape) or x.shape[x.ndim - len(shape):] != shape or \
