@@ -11,7 +11,8 @@ any further. The value of ``loss`` keeps adding up over the whole epoch (unchain
 graph), so ``float(loss.data) / count`` is the mean loss of the epoch.
 
 One change from the book's file: the prediction is read with ``y.data.item()``, because ``float()``
-of a (1, 1) array is an error in NumPy 2.4 (and deprecated since 1.25). ``DEZERO_STEPS_SMALL=1`` (or ``--small``) trains for 3 epochs instead of 100.
+of a (1, 1) array is an error in NumPy 2.4 (and deprecated since 1.25). ``DEZERO_STEPS_SMALL=1`` (or ``--small``)
+trains for 3 epochs instead of 100.
 
 Prints ``| epoch k | loss x.xxxxxx`` for each epoch (the initial weights are random, so the numbers vary
 from run to run; the loss falls to a few thousandths, with occasional spikes); then plots the

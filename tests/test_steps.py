@@ -470,7 +470,8 @@ def test_a_stage_download_shows_its_progress_and_verifies_the_cached_copy(tmp_pa
         httpd.server_close()
         third = run_python(['-c', code], tmp_path, env=env)
         assert third.returncode == 1 and third.stderr == '', third.stderr
-        assert len(third.stdout.splitlines()) == 1 and 'f.bin there is corrupt (sha256 checksum mismatch' in third.stdout
+        assert len(third.stdout.splitlines()) == 1
+        assert 'f.bin there is corrupt (sha256 checksum mismatch' in third.stdout
     finally:
         httpd.server_close()
 
