@@ -45,6 +45,7 @@ setup(
     long_description_content_type='text/markdown',
     license='MIT',
     packages=find_packages(include=['dezero', 'dezero.*']),
+    package_data={'dezero': ['py.typed']},      # the annotations are part of the API (PEP 561)
     python_requires='>=3.9',
     install_requires=['numpy>=1.24'],
     extras_require=extras,

@@ -4,10 +4,13 @@ A Function keeps the input Variables its backward reads and, for the others, a V
 array); every backward is written with Functions, so derivatives of any order work. It imports
 NumPy, ``arrays`` and ``cuda`` only; ``dezero.functions`` installs Variable's operators and methods.
 """
+from __future__ import annotations
+
 import contextlib
 import heapq
 import threading
 import weakref
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -28,7 +31,7 @@ Config = _settings = _Config()
 
 
 @contextlib.contextmanager
-def using_config(name, value):
+def using_config(name: str, value: object) -> Iterator[None]:
     """Set ``Config.<name>`` to ``value`` inside a ``with`` block, restoring it afterwards."""
     old = getattr(Config, name)
     setattr(Config, name, value)
@@ -38,12 +41,12 @@ def using_config(name, value):
         setattr(Config, name, old)
 
 
-def no_grad():
+def no_grad() -> contextlib.AbstractContextManager:
     """Run without recording graphs (inference, or updates that must not be differentiated)."""
     return using_config('enable_backprop', False)
 
 
-def test_mode():
+def test_mode() -> contextlib.AbstractContextManager:
     """Run dropout and batch norm in inference mode (``Config.train`` False); graphs are recorded."""
     return using_config('train', False)
 
@@ -63,7 +66,7 @@ class Variable:
     __array_priority__ = 200   # ndarray <op> Variable defers to Variable's operator
     _is_variable = True        # how dezero.cuda recognises a Variable without importing this module
 
-    def __init__(self, data, name=None):
+    def __init__(self, data: np.ndarray | None, name: str | None = None) -> None:
         if data is not None and data.__class__ is not np.ndarray:
             if isinstance(data, (np.generic, np.matrix)):
                 data = np.asarray(data)      # a NumPy scalar becomes 0-d; a matrix multiplies elementwise
@@ -99,7 +102,7 @@ class Variable:
     def cleargrad(self):
         self.grad = None
 
-    def backward(self, retain_grad=False, create_graph=False, retain_graph=True):
+    def backward(self, retain_grad: bool = False, create_graph: bool = False, retain_graph: bool = True):
         """Accumulate d(self)/d(leaf) into the ``grad`` of every leaf this Variable depends on. The
         seed is ``self.grad``, else ones; intermediate gradients are freed unless ``retain_grad``;
         ``create_graph`` records the gradients' graph (to differentiate again); ``retain_graph=False``
@@ -170,12 +173,12 @@ class Constant(Variable):
     __slots__ = ()
 
 
-def as_variable(obj):
+def as_variable(obj: object) -> Variable:
     """``obj`` if it is a Variable, else a Variable holding it (a scalar becomes a 0-d array)."""
     return obj if isinstance(obj, Variable) else Variable(as_array(obj))
 
 
-def as_constant(x, like=None):
+def as_constant(x: object, like: np.ndarray | None = None) -> Constant:
     """An operand ``x`` that is not a Variable, as a Constant on the device of array ``like``.
     Python numbers are weak (NEP 50), under NumPy 1 and 2 alike: they take ``like``'s float dtype
     (``float32 Variable * 2.0`` stays float32). Arrays keep their dtype."""
@@ -224,16 +227,12 @@ class Function:
         except TypeError:                 # CuPy's error for a CPU/GPU mix-up: say which arrays
             cuda.check_same_device(*[x.data for x in inputs], name=type(self).__name__, state=vars(self))
             raise
-        single = ys.__class__ is not tuple or len(ys) == 1
+        single, record = ys.__class__ is not tuple or len(ys) == 1, _settings.enable_backprop
         if single:
-            y = object.__new__(Variable)
-            ys = ys if ys.__class__ is not tuple else ys[0]
-            y.data = ys if ys.__class__ is np.ndarray else as_array(ys)
-            y.name = y.grad = None
-            if not _settings.enable_backprop:
-                y.creator, y.generation, y.node = None, 0, NOT_RECORDED
+            y = _output(ys if ys.__class__ is not tuple else ys[0], None if record else NOT_RECORDED)
+            if not record:
                 return y
-        elif not _settings.enable_backprop:
+        elif not record:
             return [_output(y, NOT_RECORDED) for y in ys]
         # Record: this Function becomes the creator of its outputs and keeps what backward reads.
         self.generation = g = x0.generation if n == 1 else \
@@ -414,7 +413,8 @@ def _grads(outputs, inputs, grad_outputs, create_graph, retain_graph=True, parti
     return [found.get(_key(x)[0]) for x in inputs]
 
 
-def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=True, allow_unused=False):
+def grad(outputs: Variable | Sequence[Variable], inputs: Variable | Sequence[Variable], grad_outputs=None,
+         create_graph: bool = False, retain_graph: bool = True, allow_unused: bool = False):
     """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
 
     ``outputs`` and ``inputs`` are Variables or sequences of them (one input gives one gradient,

@@ -1,4 +1,7 @@
 """Activations: sigmoid, relu, leaky_relu, softplus, elu, gelu, softmax and log_softmax."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 import math
 
 from dezero import cuda
@@ -6,6 +9,10 @@ from dezero.arrays import float_mask, scalar
 from dezero.engine import Function, as_variable
 from dezero.functions.elementwise import erf, exp, tanh, where
 from dezero.functions.reductions import sum
+
+if TYPE_CHECKING:
+    from dezero.engine import Variable
+    from dezero.typing import Operand
 
 
 def sigmoid_array(x):
@@ -33,7 +40,7 @@ def log_softmax_array(x, axis):
 # =============================================================================
 # sigmoid / relu / leaky_relu / softplus / elu / gelu
 # =============================================================================
-def sigmoid_simple(x):
+def sigmoid_simple(x: Operand) -> Variable:
     """1 / (1 + exp(-x)), written with Variable arithmetic."""
     x = as_variable(x)
     return 1 / (1 + exp(-x))
@@ -62,7 +69,7 @@ class SigmoidGrad(Function):
         return ggx * gy * (1 - 2 * y), SigmoidGrad()(y, ggx)
 
 
-def sigmoid(x):
+def sigmoid(x: Operand) -> Variable:
     """1 / (1 + exp(-x)), computed as tanh(x / 2) / 2 + 1 / 2 so that it cannot overflow."""
     return Sigmoid()(x)
 
@@ -77,7 +84,7 @@ class ReLU(Function):
         return gy * (self.output_data[0] > 0)       # a bool mask: gy's dtype, one array less
 
 
-def relu(x):
+def relu(x: Operand) -> Variable:
     """max(x, 0); the gradient at 0 is 0."""
     return ReLU()(x)
 
@@ -96,7 +103,7 @@ class LeakyReLU(Function):
         return gy * float_mask(cuda.get_array_module(x).where(x > 0, 1.0, self.slope), gy)
 
 
-def leaky_relu(x, slope=0.2):
+def leaky_relu(x: Operand, slope: float = 0.2) -> Variable:
     """x where x > 0, slope * x elsewhere."""
     return LeakyReLU(slope)(x)
 
@@ -118,7 +125,7 @@ class Softplus(Function):
         return gy * sigmoid(x if self.beta == 1 else x * self.beta)
 
 
-def softplus(x, beta=1.0):
+def softplus(x: Operand, beta: float = 1.0) -> Variable:
     """log(1 + exp(beta * x)) / beta, computed without overflow; its derivative is sigmoid(beta * x)."""
     return Softplus(beta)(x)
 
@@ -140,12 +147,12 @@ class ELU(Function):
         return where(x.data > 0, gy, gy * (y + self.alpha))    # y + alpha = alpha * exp(x) for x <= 0
 
 
-def elu(x, alpha=1.0):
+def elu(x: Operand, alpha: float = 1.0) -> Variable:
     """x for x > 0, alpha * (exp(x) - 1) elsewhere."""
     return ELU(alpha)(x)
 
 
-def gelu(x, approximate='none'):
+def gelu(x: Operand, approximate: str = 'none') -> Variable:
     """x * Phi(x), Phi the standard normal CDF, as in PyTorch.
 
     ``approximate='none'`` uses erf (exact; on the CPU erf is not vectorised, so it is slow on big
@@ -162,7 +169,7 @@ def gelu(x, approximate='none'):
 # =============================================================================
 # softmax / log_softmax
 # =============================================================================
-def softmax_simple(x, axis=1):
+def softmax_simple(x: Operand, axis: int = 1) -> Variable:
     """exp(x) / sum(exp(x)) along ``axis``, not stabilised (overflows for large x)."""
     x = as_variable(x)
     y = exp(x)
@@ -184,7 +191,7 @@ class Softmax(Function):
         return gx - y * sum(gx, axis=self.axis, keepdims=True)
 
 
-def softmax(x, axis=1):
+def softmax(x: Operand, axis: int = 1) -> Variable:
     """exp(x) / sum(exp(x)) along ``axis``, shifted by the maximum so it cannot overflow."""
     return Softmax(axis)(x)
 
@@ -203,6 +210,6 @@ class LogSoftmax(Function):
         return gy - exp(y) * sum(gy, axis=self.axis, keepdims=True)
 
 
-def log_softmax(x, axis=1):
+def log_softmax(x: Operand, axis: int = 1) -> Variable:
     """log(softmax(x)) along ``axis``, computed stably as (x - m) - log(sum(exp(x - m)))."""
     return LogSoftmax(axis)(x)

@@ -4,9 +4,16 @@ Gradients are summed back to each input's shape. An operand given as a number or
 Constant (``Function.__call__`` makes it, Python numbers taking the other operand's dtype) and
 gets no gradient.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dezero.engine import Constant, Function, Variable
 from dezero.functions.elementwise import log
 from dezero.functions.shape import sum_to
+
+if TYPE_CHECKING:
+    from dezero.typing import Operand
 
 
 def _to(g, x):
@@ -27,7 +34,7 @@ class Add(Function):
         return _to(gy, x0), _to(gy, x1)
 
 
-def add(x0, x1):
+def add(x0: Operand, x1: Operand) -> Variable:
     """x0 + x1 with broadcasting (the ``+`` of Variables); either operand may be a number or an array.
 
     Example:
@@ -52,7 +59,7 @@ class Mul(Function):
                 None if x1.__class__ is Constant else _to(gy * x0, x1))
 
 
-def mul(x0, x1):
+def mul(x0: Operand, x1: Operand) -> Variable:
     """x0 * x1 elementwise with broadcasting (the ``*`` of Variables)."""
     return Mul()(x0, x1)
 
@@ -67,7 +74,7 @@ class Neg(Function):
         return -gy
 
 
-def neg(x):
+def neg(x: Operand) -> Variable:
     """-x (the unary ``-`` of Variables)."""
     return Neg()(x)
 
@@ -83,12 +90,12 @@ class Sub(Function):
         return _to(gy, x0), None if x1.__class__ is Constant else _to(-gy, x1)
 
 
-def sub(x0, x1):
+def sub(x0: Operand, x1: Operand) -> Variable:
     """x0 - x1 with broadcasting (the ``-`` of Variables)."""
     return Sub()(x0, x1)
 
 
-def rsub(x0, x1):
+def rsub(x0: Operand, x1: Operand) -> Variable:
     """x1 - x0 (for ``1 - Variable``)."""
     return Sub()(x1, x0)
 
@@ -106,12 +113,12 @@ class Div(Function):
         return _to(gx0, x0), None if x1.__class__ is Constant else _to(gx0 * (-x0 / x1), x1)
 
 
-def div(x0, x1):
+def div(x0: Operand, x1: Operand) -> Variable:
     """x0 / x1 with broadcasting (the ``/`` of Variables)."""
     return Div()(x0, x1)
 
 
-def rdiv(x0, x1):
+def rdiv(x0: Operand, x1: Operand) -> Variable:
     """x1 / x0 (for ``1 / Variable``)."""
     return Div()(x1, x0)
 
@@ -135,7 +142,7 @@ class Pow(Function):
         return gy * (c * x ** (c - 1))
 
 
-def pow(x, c):
+def pow(x: Operand, c: float) -> Variable:
     """x ** c for a constant exponent ``c`` (a number), as the book's ``x ** 3``."""
     return Pow(c)(x)
 
@@ -154,7 +161,7 @@ class Power(Function):
         return gx, gy
 
 
-def power(x, y):
+def power(x: Operand, y: Operand) -> Variable:
     """x ** y where the exponent ``y`` is a Variable too (``x ** y`` with a Variable y); its
     derivative with respect to y is x**y log(x), nan for x <= 0."""
     return Power()(x, y)

@@ -17,6 +17,10 @@ families (Conv2d / Deconv2d / Conv2DGradW, Pooling / Pooling2DGrad /
 Pooling2DWithIndexes, Im2col / Col2im, AveragePooling), so derivatives of any
 order flow through all of them.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from dezero import cuda
@@ -25,6 +29,10 @@ from dezero.engine import Constant, Function, as_variable
 from dezero.functions.linear import _no_bias, _operand, linear
 from dezero.functions.reductions import sum
 from dezero.functions.shape import broadcast_to, reshape, transpose
+
+if TYPE_CHECKING:
+    from dezero.engine import Variable
+    from dezero.typing import Operand, Pair, Shape
 
 
 # =============================================================================
@@ -122,7 +130,7 @@ class Im2col(Function):
         return col2im(gy, self.input_shape, self.kernel_size, self.stride, self.pad, self.to_matrix)
 
 
-def im2col(x, kernel_size, stride=1, pad=0, to_matrix=True):
+def im2col(x: Operand, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0, to_matrix: bool = True) -> Variable:
     """Extract the sliding windows of x (N, C, H, W); see ``im2col_array`` for the layouts."""
     return Im2col(kernel_size, stride, pad, to_matrix)(x)
 
@@ -144,7 +152,8 @@ class Col2im(Function):
         return im2col(gy, self.kernel_size, self.stride, self.pad, self.to_matrix)
 
 
-def col2im(x, input_shape, kernel_size, stride=1, pad=0, to_matrix=True):
+def col2im(x: Operand, input_shape: Shape, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0,
+        to_matrix: bool = True) -> Variable:
     """Sum windows back into an image of ``input_shape``: the adjoint (and backward) of im2col."""
     return Col2im(tuple(input_shape), kernel_size, stride, pad, to_matrix)(x)
 
@@ -200,7 +209,7 @@ def _check_conv(name, x, W, b, channel_axis):
         raise ValueError(f'{name}: b must have shape ({out_channels},), got {b.shape}')
 
 
-def conv2d(x, W, b=None, stride=1, pad=0):
+def conv2d(x: Operand, W: Operand, b: Operand | None = None, stride: Pair = 1, pad: Pair = 0) -> Variable:
     """2-D convolution (cross-correlation) of x (N, C, H, W) with W (OC, C, KH, KW), plus b (OC,).
 
     An operand given as an array (a Constant, e.g. the input images) gets no gradient.
@@ -259,7 +268,8 @@ class Deconv2d(Function):
         return gx, gW, sum(gy, axis=(0, 2, 3))
 
 
-def deconv2d(x, W, b=None, stride=1, pad=0, outsize=None):
+def deconv2d(x: Operand, W: Operand, b: Operand | None = None, stride: Pair = 1, pad: Pair = 0,
+        outsize: Pair | None = None) -> Variable:
     """Transposed convolution of x (N, C, H, W) with W (C, OC, KH, KW) (Chainer's layout), plus b (OC,).
 
     The output size is ``stride * (H - 1) + KH - 2 * pad`` per axis unless ``outsize`` is given.
@@ -300,7 +310,7 @@ class Conv2DGradW(Function):
         return gx, ggy
 
 
-def conv2d_simple(x, W, b=None, stride=1, pad=0):
+def conv2d_simple(x: Operand, W: Operand, b: Operand | None = None, stride: Pair = 1, pad: Pair = 0) -> Variable:
     """conv2d written with im2col (matrix layout), linear, reshape and transpose."""
     x, W = as_variable(x), as_variable(W)
     b = None if _no_bias(b) else as_variable(b)
@@ -416,7 +426,7 @@ def _check_image(name, x):
         raise ValueError(f'{name}: x must be a 4-D batch of images (N, C, H, W), got shape {x.shape}')
 
 
-def pooling(x, kernel_size, stride=1, pad=0):
+def pooling(x: Operand, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> Variable:
     """Max pooling of x (N, C, H, W). The border is padded with -inf, so padding never wins.
 
     The default stride is 1, as in the original (Chainer and PyTorch default it to
@@ -427,7 +437,7 @@ def pooling(x, kernel_size, stride=1, pad=0):
     return Pooling(kernel_size, stride, pad)(x)
 
 
-def pooling_simple(x, kernel_size, stride=1, pad=0):
+def pooling_simple(x: Operand, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0) -> Variable:
     """Max pooling written with im2col (padded with -inf) and F.max (tied maxima share the gradient)."""
     x = as_variable(x)
     _check_image('pooling_simple', x)
@@ -477,7 +487,8 @@ class AveragePooling(Function):
         return col2im(gcol, self.input_shape, self.kernel_size, self.stride, self.pad, to_matrix=False)
 
 
-def average_pooling(x, kernel_size, stride=1, pad=0, count_include_pad=True):
+def average_pooling(x: Operand, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0,
+        count_include_pad: bool = True) -> Variable:
     """Average pooling of x (N, C, H, W); rectangular kernels, strides and pads are fine.
 
     By default the padded zeros count in each window's mean, as in the original,

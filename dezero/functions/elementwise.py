@@ -4,6 +4,9 @@ minimum and where.
 Derivatives that are a mask (abs, clip, maximum...) multiply ``gy`` by that mask as a constant,
 which keeps every higher derivative exact between the kinks.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 import math
 
 import numpy as np
@@ -12,6 +15,9 @@ from dezero import cuda
 from dezero.arrays import float_mask, scalar
 from dezero.engine import Function, Variable
 from dezero.functions.shape import sum_to
+
+if TYPE_CHECKING:
+    from dezero.typing import Operand
 
 
 class Sin(Function):
@@ -25,7 +31,7 @@ class Sin(Function):
         return gy * cos(x)
 
 
-def sin(x):
+def sin(x: Operand) -> Variable:
     """sin(x) elementwise; differentiable to any order (the book's step 27 and 34)."""
     return Sin()(x)
 
@@ -41,7 +47,7 @@ class Cos(Function):
         return -(gy * sin(x))
 
 
-def cos(x):
+def cos(x: Operand) -> Variable:
     """cos(x) elementwise."""
     return Cos()(x)
 
@@ -69,7 +75,7 @@ class TanhGrad(Function):
         return ggx * gy * y * -2, TanhGrad()(y, ggx)
 
 
-def tanh(x):
+def tanh(x: Operand) -> Variable:
     """tanh(x) elementwise; its gradient node ``TanhGrad`` keeps higher-order graphs small (step 35).
 
     Example:
@@ -95,7 +101,7 @@ class Exp(Function):
         return gy * y
 
 
-def exp(x):
+def exp(x: Operand) -> Variable:
     """exp(x) elementwise (the backward reads the output, not x)."""
     return Exp()(x)
 
@@ -111,7 +117,7 @@ class Log(Function):
         return gy / x
 
 
-def log(x):
+def log(x: Operand) -> Variable:
     """The natural logarithm of x elementwise (nan for x < 0, -inf at 0, as NumPy)."""
     return Log()(x)
 
@@ -127,7 +133,7 @@ class Abs(Function):
         return gy * float_mask(cuda.get_array_module(x).sign(x), gy)
 
 
-def abs(x):
+def abs(x: Operand) -> Variable:
     """|x|; the gradient at 0 is 0."""
     return Abs()(x)
 
@@ -143,7 +149,7 @@ class Sqrt(Function):
         return gy / (2 * y)
 
 
-def sqrt(x):
+def sqrt(x: Operand) -> Variable:
     """The square root of x elementwise (nan for x < 0, as NumPy)."""
     return Sqrt()(x)
 
@@ -159,7 +165,7 @@ class Square(Function):
         return gy * (2 * x)
 
 
-def square(x):
+def square(x: Operand) -> Variable:
     """x * x elementwise."""
     return Square()(x)
 
@@ -184,7 +190,7 @@ class Erf(Function):
         return gy * exp(-(x * x)) * (2 / math.sqrt(math.pi))
 
 
-def erf(x):
+def erf(x: Operand) -> Variable:
     """The error function 2/sqrt(pi) * integral of exp(-t^2) from 0 to x."""
     return Erf()(x)
 
@@ -204,7 +210,7 @@ class Clip(Function):
         return gy * float_mask((x >= self.x_min) * (x <= self.x_max), gy)
 
 
-def clip(x, x_min, x_max):
+def clip(x: Operand, x_min: float, x_max: float) -> Variable:
     """x limited to [x_min, x_max]; the gradient passes where x is inside (bounds inclusive)."""
     if x_min > x_max:
         raise ValueError(f'clip: x_min ({x_min}) must not be greater than x_max ({x_max})')
@@ -234,12 +240,12 @@ class Minimum(Maximum):
     _op = 'minimum'
 
 
-def maximum(x0, x1):
+def maximum(x0: Operand, x1: Operand) -> Variable:
     """Elementwise max(x0, x1) with broadcasting (either may be a Python number)."""
     return Maximum()(x0, x1)
 
 
-def minimum(x0, x1):
+def minimum(x0: Operand, x1: Operand) -> Variable:
     """Elementwise min(x0, x1) with broadcasting (either may be a Python number)."""
     return Minimum()(x0, x1)
 
@@ -259,7 +265,7 @@ class Where(Function):
                 sum_to(gy * float_mask(~self.condition, gy), x1.shape))
 
 
-def where(condition, x0, x1):
+def where(condition: Operand, x0: Operand, x1: Operand) -> Variable:
     """x0 where ``condition`` is true, x1 elsewhere, with broadcasting; the condition gets no gradient."""
     like = next((x.data for x in (x0, x1) if isinstance(x, Variable)), None)
     xp = np if like is None else cuda.get_array_module(like)

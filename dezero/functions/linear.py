@@ -1,10 +1,17 @@
 """Linear algebra and connections: matmul, linear, linear_simple and embed_id."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from dezero import cuda
 from dezero.arrays import add_bias, sum_to as sum_to_array
 from dezero.engine import Constant, Function, Variable, as_constant, as_variable
 from dezero.functions.shape import broadcast_to, get_item, reshape, sum_to, transpose
+
+if TYPE_CHECKING:
+    from dezero.typing import Operand
 
 
 class MatMul(Function):
@@ -33,7 +40,7 @@ def _swap_last(x):
     return transpose(x, axes)
 
 
-def matmul(x, W):
+def matmul(x: Operand, W: Operand) -> Variable:
     """Matrix product ``x @ W`` with NumPy's rules for vectors and batches."""
     x, W = as_variable(x), as_variable(W)
     inner_W = W.shape[0] if W.ndim == 1 else W.shape[-2] if W.ndim else None
@@ -144,7 +151,7 @@ def check_linear(name, x, W, b=None):
                              f'{y_shape}; it should be ({W.shape[1]},)')
 
 
-def linear(x, W, b=None):
+def linear(x: Operand, W: Operand, b: Operand | None = None) -> Variable:
     """``x @ W + b`` (b may be None); x may have leading batch axes."""
     x, W = _operand(x), _operand(W)
     b = None if _no_bias(b) else _operand(b)
@@ -152,7 +159,7 @@ def linear(x, W, b=None):
     return Linear()(x, W) if b is None else Linear()(x, W, b)
 
 
-def linear_simple(x, W, b=None):
+def linear_simple(x: Operand, W: Operand, b: Operand | None = None) -> Variable:
     """``linear`` built from matmul and add."""
     x, W = as_variable(x), as_variable(W)
     check_linear('linear_simple', x, W)
@@ -160,7 +167,7 @@ def linear_simple(x, W, b=None):
     return t if _no_bias(b) else t + b
 
 
-def embed_id(x, W):
+def embed_id(x: Operand, W: Operand) -> Variable:
     """Rows of the embedding matrix W picked by the integer ids x: ``W[x]``."""
     ids = x.data if isinstance(x, Variable) else np.asarray(x) if not cuda.is_array(x) else x
     W = as_variable(W)

@@ -5,6 +5,9 @@ As in the book, a loss sums over all elements and divides by the batch size N = 
 0-d input), except ``softmax_cross_entropy``, which averages over the labels. Regression losses
 refuse operands whose shapes differ (broadcasting would compare the wrong pairs).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 import builtins
 
 import numpy as np
@@ -16,6 +19,9 @@ from dezero.functions.activations import log_softmax_array, softmax, softplus
 from dezero.functions.elementwise import abs, clip, log
 from dezero.functions.reductions import sum
 from dezero.functions.shape import reshape
+
+if TYPE_CHECKING:
+    from dezero.typing import Operand
 
 
 def _batch_size(x):
@@ -51,7 +57,7 @@ def _same_shape(name, x0, x1):
 # =============================================================================
 # Regression: mean_squared_error / mean_absolute_error / huber_loss
 # =============================================================================
-def mean_squared_error_simple(x0, x1):
+def mean_squared_error_simple(x0: Operand, x1: Operand) -> Variable:
     """sum((x0 - x1)^2) / N, written with Variable arithmetic; the shapes must be equal."""
     x0, x1 = _same_shape('mean_squared_error_simple', x0, x1)
     diff = x0 - x1
@@ -85,7 +91,7 @@ class MeanSquaredErrorGrad(Function):
         return g_x0, -g_x0, sum(gg * (x0 - x1)) * scale
 
 
-def mean_squared_error(x0, x1):
+def mean_squared_error(x0: Operand, x1: Operand) -> Variable:
     """sum((x0 - x1)^2) / N, with N the batch size (the first axis), as in the book.
 
     The shapes must be equal: (3, 1) against (3,) raises ValueError instead of silently
@@ -94,7 +100,7 @@ def mean_squared_error(x0, x1):
     return MeanSquaredError()(*_same_shape('mean_squared_error', x0, x1))
 
 
-def mean_absolute_error(x0, x1):
+def mean_absolute_error(x0: Operand, x1: Operand) -> Variable:
     """sum(|x0 - x1|) / N, with N the batch size; the shapes must be equal."""
     x0, x1 = _same_shape('mean_absolute_error', x0, x1)
     diff = x0 - x1
@@ -121,7 +127,7 @@ class HuberLoss(Function):
         return g, -g
 
 
-def huber_loss(x0, x1, delta=1.0):
+def huber_loss(x0: Operand, x1: Operand, delta: float = 1.0) -> Variable:
     """Huber loss summed over the elements and divided by N: d^2 / 2 where |d| <= delta,
     delta * (|d| - delta / 2) elsewhere, with d = x0 - x1; the shapes must be equal."""
     if not delta > 0:
@@ -168,7 +174,7 @@ class SoftmaxCrossEntropy(Function):
         return (softmax(x, axis=1) - onehot) * (gy / t.size), None
 
 
-def softmax_cross_entropy(x, t):
+def softmax_cross_entropy(x: Operand, t: Operand) -> Variable:
     """Cross entropy of softmax(x) (class axis 1) against integer labels ``t``.
 
     x is (N, C) with t of shape (N,) or (N, 1), or x is (N, C, d1, ...) with t of shape
@@ -178,7 +184,7 @@ def softmax_cross_entropy(x, t):
     return SoftmaxCrossEntropy()(x, t)
 
 
-def softmax_cross_entropy_simple(x, t):
+def softmax_cross_entropy_simple(x: Operand, t: Operand) -> Variable:
     """The same loss written with softmax, clip, log and indexing (probabilities clipped at 1e-15)."""
     x, t = as_variable(x), as_variable(t)
     t = _label_index('softmax_cross_entropy_simple', x, t.data)
@@ -202,7 +208,7 @@ def _binary_targets(name, x, t):
     return x, t
 
 
-def sigmoid_cross_entropy(x, t):
+def sigmoid_cross_entropy(x: Operand, t: Operand) -> Variable:
     """Binary cross entropy of sigmoid(x) against targets t in [0, 1], summed and divided by N.
 
     Computed as softplus(x) - t * x, which stays finite however large |x| is.
@@ -212,7 +218,7 @@ def sigmoid_cross_entropy(x, t):
     return sum(softplus(x) - t * x) / _batch_size(x)
 
 
-def binary_cross_entropy(p, t):
+def binary_cross_entropy(p: Operand, t: Operand) -> Variable:
     """Cross entropy of probabilities p (in [0, 1]) against targets t, summed and divided by N.
 
     p is clipped to [eps, 1 - eps] with eps = max(1e-15, machine epsilon of p's dtype),
@@ -233,7 +239,7 @@ def binary_cross_entropy(p, t):
 # =============================================================================
 # accuracy
 # =============================================================================
-def accuracy(y, t):
+def accuracy(y: Operand, t: Operand) -> Variable:
     """Fraction of rows whose argmax over axis 1 equals the label; a float64 0-d Variable, no graph.
 
     ``y`` is (N, C) scores and ``t`` the N integer labels (Variables, arrays or lists).

@@ -1,8 +1,16 @@
 """Noise: dropout (inverted, the identity in test mode)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from dezero import cuda
 from dezero.engine import Config, Function, as_variable
+
+if TYPE_CHECKING:
+    from dezero.engine import Variable
+    from dezero.typing import Operand
 
 
 class Dropout(Function):
@@ -18,7 +26,7 @@ class Dropout(Function):
         return gy * self.mask
 
 
-def dropout(x, dropout_ratio=0.5):
+def dropout(x: Operand, dropout_ratio: float = 0.5) -> Variable:
     """Inverted dropout: zero each element with probability ``dropout_ratio`` and scale the rest.
 
     Identity in test mode (``dezero.test_mode()``). The mask is drawn with

@@ -1,9 +1,18 @@
 """Normalisation: batch_norm (and the book's spelling batch_nrom) and layer_norm."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dezero import cuda
 from dezero.arrays import scalar
 from dezero.engine import Config, Function, as_variable
 from dezero.functions.reductions import mean, sum
 from dezero.functions.shape import reshape
+
+if TYPE_CHECKING:
+    import numpy as np
+    from dezero.engine import Variable
+    from dezero.typing import Operand
 
 
 class BatchNorm(Function):
@@ -62,7 +71,8 @@ class BatchNorm(Function):
         return gx, reshape(ggamma, gamma.shape), reshape(gbeta, beta.shape)
 
 
-def batch_norm(x, gamma, beta, mean, var, decay=0.9, eps=2e-5):
+def batch_norm(x: Operand, gamma: Operand, beta: Operand, mean: np.ndarray, var: np.ndarray, decay: float = 0.9,
+        eps: float = 2e-05) -> Variable:
     """Batch normalisation of x (N, C) or (N, C, H, W) (any ndim >= 2; channels on axis 1).
 
     ``mean`` and ``var`` are the running statistics, arrays of shape (C,) updated in place in
@@ -87,7 +97,7 @@ def batch_norm(x, gamma, beta, mean, var, decay=0.9, eps=2e-5):
 batch_nrom = batch_norm    # the original's spelling, kept for compatibility
 
 
-def layer_norm(x, gamma=None, beta=None, eps=1e-5):
+def layer_norm(x: Operand, gamma: Operand | None = None, beta: Operand | None = None, eps: float = 1e-05) -> Variable:
     """Normalise x over its trailing axes (those of gamma's shape; the last one without gamma),
     then scale by gamma and shift by beta. Built from Functions, so every order is exact."""
     x = as_variable(x)

@@ -5,12 +5,20 @@ and the book's composed step (on Variables, ``layers.LSTM`` with other gate laye
 cell's first derivatives are array formulas in ``LSTMCellGrad``; derivatives of higher order
 recompute the composed step and differentiate it.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
 from dezero import cuda
 from dezero.arrays import add_bias
 from dezero.engine import Constant, Function, partial_vjp
 from dezero.functions.activations import sigmoid, sigmoid_array
 from dezero.functions.elementwise import tanh
 from dezero.functions.linear import _operand, linear, matmul
+
+if TYPE_CHECKING:
+    from dezero.engine import Variable
+    from dezero.typing import Operand
 
 
 def lstm_update(a_f, a_i, a_o, a_u, c, sigmoid, tanh):
@@ -150,7 +158,8 @@ def _lstm_cell_grads(gh, gc, x, Wx, h, Wh, c, gates, need_x=True):
     return grads
 
 
-def lstm_cell(x, h, c, Wx, b, Wh):
+def lstm_cell(x: Operand, h: Variable | None, c: Variable | None, Wx: Sequence[Operand], b: Sequence[Operand],
+        Wh: Sequence[Operand] | None) -> tuple[Variable, Variable]:
     """One LSTM step: (h, c) from x of shape (N, in), the previous h and c (or None) and the weights
     (four each of Wx, b and Wh, in the gate order f, i, o, u)."""
     xs = [_operand(x)] + list(Wx) + list(b)

@@ -1,10 +1,18 @@
 """Reductions: sum, average (mean), max, min and logsumexp over any axes."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from dezero import cuda
 from dezero.arrays import logsumexp as logsumexp_array, max_backward_shape, normalize_axes, \
     reshape_sum_backward
 from dezero.engine import Function, as_variable
 from dezero.functions.elementwise import exp
 from dezero.functions.shape import _axes, broadcast_to, reshape
+
+if TYPE_CHECKING:
+    from dezero.engine import Variable
+    from dezero.typing import Axis, Operand
 
 
 def _axis_arg(name, axis, ndim):
@@ -27,13 +35,13 @@ class Sum(Function):
         return broadcast_to(reshape_sum_backward(gy, x_shape, self.axis, self.keepdims), x_shape)
 
 
-def sum(x, axis=None, keepdims=False):
+def sum(x: Operand, axis: Axis = None, keepdims: bool = False) -> Variable:
     """Sum over ``axis`` (None, an int, a tuple or a list)."""
     x = as_variable(x)
     return Sum(_axis_arg('sum', axis, x.ndim), keepdims)(x)
 
 
-def average(x, axis=None, keepdims=False):
+def average(x: Operand, axis: Axis = None, keepdims: bool = False) -> Variable:
     """Mean over ``axis``."""
     x = as_variable(x)
     y = Sum(_axis_arg('average', axis, x.ndim), keepdims)(x)
@@ -69,7 +77,7 @@ class Min(Max):
     _reduce = 'min'
 
 
-def max(x, axis=None, keepdims=False):
+def max(x: Operand, axis: Axis = None, keepdims: bool = False) -> Variable:
     """The maximum over ``axis`` (None: all, an int, a tuple or a list); tied maxima share the gradient.
 
     Example:
@@ -84,7 +92,7 @@ def max(x, axis=None, keepdims=False):
     return Max(_axis_arg('max', axis, x.ndim), keepdims)(x)
 
 
-def min(x, axis=None, keepdims=False):
+def min(x: Operand, axis: Axis = None, keepdims: bool = False) -> Variable:
     """The minimum over ``axis``, as ``max``."""
     x = as_variable(x)
     return Min(_axis_arg('min', axis, x.ndim), keepdims)(x)
@@ -111,7 +119,7 @@ class LogSumExp(Function):
         return reshape(gy, kept) * exp(x - reshape(y, kept))
 
 
-def logsumexp(x, axis=None, keepdims=False):
+def logsumexp(x: Operand, axis: Axis = None, keepdims: bool = False) -> Variable:
     """log(sum(exp(x))) over ``axis`` (None: all), computed stably; its gradient is softmax(x)."""
     x = as_variable(x)
     return LogSumExp(_axis_arg('logsumexp', axis, x.ndim), keepdims)(x)

@@ -3,11 +3,18 @@
 None of these backwards reads an array: each keeps only shapes (``keep_inputs = ()``), so the
 graph holds no activation on their behalf.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
 import numpy as np
 
 from dezero import cuda
 from dezero.arrays import normalize_axes, sum_to as sum_to_array
 from dezero.engine import Function, Variable, as_variable
+
+if TYPE_CHECKING:
+    from dezero.typing import Axis, Operand, Shape
 
 
 def _shape_arg(name, shape):
@@ -44,7 +51,7 @@ class Reshape(Function):
         return reshape(gy, self.inputs[0].shape)
 
 
-def reshape(x, shape):
+def reshape(x: Operand, shape: Shape) -> Variable:
     """``x`` with a new shape (one ``-1`` allowed); no node when the shape is unchanged."""
     shape = _shape_arg('reshape', shape)
     x = as_variable(x)
@@ -73,7 +80,7 @@ class Transpose(Function):
         return transpose(gy, tuple(np.argsort([a % len(self.axes) for a in self.axes])))
 
 
-def transpose(x, axes=None):
+def transpose(x: Operand, axes: Sequence[int] | None = None) -> Variable:
     """Permute the axes (reverse them when ``axes`` is None); negative axes allowed."""
     x = as_variable(x)
     if axes is not None:
@@ -84,7 +91,7 @@ def transpose(x, axes=None):
     return Transpose(axes)(x)
 
 
-def expand_dims(x, axis):
+def expand_dims(x: Operand, axis: int) -> Variable:
     """Insert an axis of length 1 at ``axis`` (NumPy semantics: -1 appends)."""
     x = as_variable(x)
     axis = _axes('expand_dims', axis, x.ndim + 1)[0]
@@ -93,7 +100,7 @@ def expand_dims(x, axis):
     return reshape(x, tuple(shape))
 
 
-def flatten(x):
+def flatten(x: Operand) -> Variable:
     """Flatten every axis but the first (the batch): (N, ...) -> (N, -1)."""
     x = as_variable(x)
     if x.ndim < 1:
@@ -101,7 +108,7 @@ def flatten(x):
     return reshape(x, (x.shape[0], -1))
 
 
-def squeeze(x, axis=None):
+def squeeze(x: Operand, axis: Axis = None) -> Variable:
     """Remove axes of length 1 (all of them, or those in ``axis``, an int or a tuple)."""
     x = as_variable(x)
     axes = _axes('squeeze', axis, x.ndim) if axis is not None else \
@@ -163,7 +170,7 @@ class GetItemGrad(Function):
         return get_item(ggx, self.slices)
 
 
-def get_item(x, slices):
+def get_item(x: Operand, slices: object) -> Variable:
     """``x[slices]``: ints, slices, Ellipsis, None, integer or boolean arrays."""
     return GetItem(_index(slices))(x)
 
@@ -206,7 +213,7 @@ class Stack(Function):
         return tuple(get_item(gy, (slice(None),) * axis + (i,)) for i in range(len(self.inputs)))
 
 
-def stack(xs, axis=0):
+def stack(xs: Sequence[Operand], axis: int = 0) -> Variable:
     """Join Variables of equal shape along a new axis."""
     return Stack(axis)(*_joined('stack', xs, axis))
 
@@ -227,7 +234,7 @@ class Concat(Function):
                      for a, b in zip(bounds[:-1], bounds[1:]))
 
 
-def concat(xs, axis=0):
+def concat(xs: Sequence[Operand], axis: int = 0) -> Variable:
     """Join Variables along an existing axis."""
     return Concat(axis)(*_joined('concat', xs, axis))
 
@@ -252,7 +259,7 @@ class Split(Function):
         return concat(gys, axis=self.axis)
 
 
-def split(x, indices_or_sections, axis=0):
+def split(x: Operand, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Variable]:
     """Split x along ``axis`` as ``np.split`` does; returns a list of Variables."""
     shape = tuple(x.shape) if hasattr(x, 'shape') else np.shape(x)
     if not shape:
@@ -282,7 +289,7 @@ class BroadcastTo(Function):
         return sum_to(gy, self.inputs[0].shape)
 
 
-def broadcast_to(x, shape):
+def broadcast_to(x: Operand, shape: Shape) -> Variable:
     """Broadcast ``x`` to ``shape``; no node if already that shape."""
     shape = _shape_arg('broadcast_to', shape)
     x = as_variable(x)
@@ -310,7 +317,7 @@ class SumTo(Function):
         return broadcast_to(gy, self.inputs[0].shape)
 
 
-def sum_to(x, shape):
+def sum_to(x: Operand, shape: Shape) -> Variable:
     """Sum ``x`` down to ``shape`` (the inverse of broadcasting); no node if already that shape."""
     shape = _shape_arg('sum_to', shape)
     x = as_variable(x)
