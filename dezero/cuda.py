@@ -7,7 +7,10 @@ one needs no import at all (see :func:`is_cupy_array`).
 This module imports no other dezero module. Its functions also accept a Variable
 (recognised by the ``_is_variable`` marker every Variable has) and use its array.
 """
+from __future__ import annotations
+
 import sys
+import types
 
 import numpy as np
 
@@ -36,13 +39,13 @@ def __getattr__(name):
     raise AttributeError(f"module 'dezero.cuda' has no attribute {name!r}")
 
 
-def is_cupy_array(x):
+def is_cupy_array(x: object) -> bool:
     """True for a ``cupy.ndarray``, without importing CuPy."""
     cp = sys.modules.get('cupy')
     return cp is not None and isinstance(x, cp.ndarray)
 
 
-def is_array(x):
+def is_array(x: object) -> bool:
     """True for a NumPy or CuPy ndarray."""
     return isinstance(x, np.ndarray) or is_cupy_array(x)
 
@@ -57,7 +60,7 @@ def unwrap(x):
     return x.data if getattr(x, '_is_variable', False) else x
 
 
-def get_array_module(x):
+def get_array_module(x: object) -> types.ModuleType:
     """Return ``numpy`` or ``cupy``, whichever module ``x`` (an array or a Variable) belongs to."""
     if x.__class__ is np.ndarray:
         return np
@@ -65,7 +68,7 @@ def get_array_module(x):
     return sys.modules['cupy'] if is_cupy_array(x) else np
 
 
-def as_numpy(x):
+def as_numpy(x: object) -> np.ndarray:
     """Return ``x`` (array, scalar or Variable) as a NumPy array, copying it to the host if needed."""
     x = unwrap(x)
     if np.isscalar(x):
@@ -77,7 +80,7 @@ def as_numpy(x):
     return np.asarray(x)
 
 
-def as_cupy(x):
+def as_cupy(x: object):
     """Return ``x`` (array or Variable) as a CuPy array on the current device."""
     x = unwrap(x)
     cp = _load_cupy()
@@ -87,7 +90,7 @@ def as_cupy(x):
     return cp.asarray(x)
 
 
-def device_name(x):
+def device_name(x: object) -> str:
     """Where array ``x`` lives, for error messages: ``'CPU'`` or ``'GPU <id>'``.
 
     A GPU array is recognised by its ``device.id`` (CuPy's ``cupy.cuda.Device``); NumPy 2's

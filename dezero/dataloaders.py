@@ -1,10 +1,16 @@
 """Mini-batch iterators over a Dataset: ``DataLoader`` and ``SeqDataLoader`` (for truncated BPTT)."""
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dezero import cuda
 from dezero._checks import positive_int
+
+if TYPE_CHECKING:
+    from dezero.datasets import Dataset
 
 
 class DataLoader:
@@ -16,7 +22,8 @@ class DataLoader:
     ``gpu`` (or after ``to_gpu()``) the batches are CuPy arrays.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=True, gpu=False, drop_last=False):
+    def __init__(self, dataset: Dataset, batch_size: int, shuffle: bool = True, gpu: bool = False,
+                 drop_last: bool = False) -> None:
         name = type(self).__name__
         batch_size = positive_int(name, 'batch_size', batch_size)
         if not (hasattr(dataset, '__len__') and hasattr(dataset, '__getitem__')):
@@ -42,7 +49,7 @@ class DataLoader:
         else:
             self.index = np.arange(len(self.dataset))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.max_iter
 
     def __iter__(self):
@@ -53,7 +60,7 @@ class DataLoader:
             self.reset()
         return self
 
-    def __next__(self):
+    def __next__(self) -> tuple[np.ndarray, np.ndarray]:
         if self.iteration >= self.max_iter:
             self.reset()
             raise StopIteration
@@ -96,14 +103,14 @@ class SeqDataLoader(DataLoader):
     every stream would start at example 0, and all of them would be the same.
     """
 
-    def __init__(self, dataset, batch_size, gpu=False):
+    def __init__(self, dataset: Dataset, batch_size: int, gpu: bool = False) -> None:
         super().__init__(dataset=dataset, batch_size=batch_size, shuffle=False, gpu=gpu)
         if self.batch_size > self.data_size:
             raise ValueError(f'SeqDataLoader: batch_size {self.batch_size} is larger than the dataset '
                              f'({self.data_size} examples): the {self.batch_size} streams would all start '
                              'at example 0 and be identical. Use batch_size <= len(dataset).')
 
-    def __next__(self):
+    def __next__(self) -> tuple[np.ndarray, np.ndarray]:
         if self.iteration >= self.max_iter:
             self.reset()
             raise StopIteration

@@ -7,11 +7,14 @@ that fails is reported as corrupt. ``root=`` names a local folder that already h
 then nothing is downloaded, and the readers check the files' format. Nothing is ever unpickled:
 CIFAR is read from its binary distribution. matplotlib is imported only by ``show()``.
 """
+from __future__ import annotations
+
 import ast
 import gzip
 import os
 import tarfile
 import zlib
+from typing import Callable
 
 import numpy as np
 
@@ -30,7 +33,8 @@ class Dataset:
     ``dataset[a:b]`` and ``dataset[[i, j]]`` give a list of examples.
     """
 
-    def __init__(self, train=True, transform=None, target_transform=None):
+    def __init__(self, train: bool = True, transform: Callable | None = None,
+                 target_transform: Callable | None = None) -> None:
         callable_or_none(type(self).__name__, 'transform', transform)
         callable_or_none(type(self).__name__, 'target_transform', target_transform)
         self.train = train
@@ -45,7 +49,7 @@ class Dataset:
         self.label = None
         self.prepare()
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray | None]:
         if isinstance(index, np.ndarray) and index.ndim == 0:
             index = int(index)
         if isinstance(index, slice):
@@ -59,7 +63,7 @@ class Dataset:
             return self.transform(self.data[index]), None
         return self.transform(self.data[index]), self.target_transform(self.label[index])
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.data)
 
     def prepare(self):
@@ -69,7 +73,7 @@ class Dataset:
 # =============================================================================
 # Toy datasets
 # =============================================================================
-def get_spiral(train=True):
+def get_spiral(train: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """300 points of 3 interleaved spirals: x (300, 2) float32 and t (300,) int64.
 
     Like the original it reseeds NumPy's global RNG (1984 for train, 2020 for test),
@@ -212,8 +216,9 @@ class MNIST(Dataset):
     checked against their MD5 sums; ``train=False`` needs only the two t10k files.
     """
 
-    def __init__(self, train=True, transform=Compose([Flatten(), ToFloat(), Normalize(0., 255.)]),
-                 target_transform=None, root=None):
+    def __init__(self, train: bool = True,
+                 transform: Callable | None = Compose([Flatten(), ToFloat(), Normalize(0., 255.)]),
+                 target_transform: Callable | None = None, root: str | os.PathLike | None = None) -> None:
         self.root = root
         super().__init__(train, transform, target_transform)
 
@@ -298,8 +303,9 @@ class CIFAR10(Dataset):
     python_archive = 'cifar-10-python.tar.gz'             # the original's download: never read
     n_classes = (10,)                                     # the classes of each label byte of a record
 
-    def __init__(self, train=True, transform=Compose([ToFloat(), Normalize(mean=0.5, std=0.5)]),
-                 target_transform=None, root=None):
+    def __init__(self, train: bool = True,
+                 transform: Callable | None = Compose([ToFloat(), Normalize(mean=0.5, std=0.5)]),
+                 target_transform: Callable | None = None, root: str | os.PathLike | None = None) -> None:
         self.root = root
         super().__init__(train, transform, target_transform)
 
@@ -434,8 +440,10 @@ class CIFAR100(CIFAR10):
     python_archive = 'cifar-100-python.tar.gz'
     n_classes = (20, 100)                                 # coarse, then fine
 
-    def __init__(self, train=True, transform=Compose([ToFloat(), Normalize(mean=0.5, std=0.5)]),
-                 target_transform=None, label_type='fine', root=None):
+    def __init__(self, train: bool = True,
+                 transform: Callable | None = Compose([ToFloat(), Normalize(mean=0.5, std=0.5)]),
+                 target_transform: Callable | None = None, label_type: str = 'fine',
+                 root: str | os.PathLike | None = None) -> None:
         if label_type not in ('fine', 'coarse'):
             raise ValueError(f"CIFAR100: label_type must be 'fine' or 'coarse', got {label_type!r}")
         self.label_type = label_type
@@ -512,7 +520,8 @@ class Shakespear(Dataset):
     checksum = 'sha256:86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed'
     file_name = 'shakespear.txt'
 
-    def __init__(self, train=True, transform=None, target_transform=None, root=None):
+    def __init__(self, train: bool = True, transform: Callable | None = None, target_transform: Callable | None = None,
+                 root: str | os.PathLike | None = None) -> None:
         self.root = root
         super().__init__(train, transform, target_transform)
 

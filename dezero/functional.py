@@ -4,8 +4,15 @@
 is one array/Variable or a tuple of them. Nothing touches ``.grad``. With
 ``create_graph=True`` the results can be differentiated again.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Sequence
+
 from dezero import cuda
 from dezero.core import Variable, as_variable, using_config, grad
+
+if TYPE_CHECKING:
+    from dezero.typing import Operand
 
 
 def _as_tuple(xs):
@@ -44,7 +51,8 @@ def _seeds(v, ys, name):
     return list(vs)
 
 
-def vjp(func, inputs, v=None, create_graph=False):
+def vjp(func: Callable, inputs: Operand | Sequence[Operand], v: Operand | Sequence[Operand] | None = None,
+        create_graph: bool = False) -> tuple:
     """Return ``(func(*inputs), vᵀJ)``; ``v`` may be omitted for a scalar output.
 
     Example:
@@ -58,7 +66,8 @@ def vjp(func, inputs, v=None, create_graph=False):
     return outputs, gxs[0] if single else gxs
 
 
-def jvp(func, inputs, v, create_graph=False):
+def jvp(func: Callable, inputs: Operand | Sequence[Operand], v: Operand | Sequence[Operand],
+        create_graph: bool = False) -> tuple:
     """Return ``(func(*inputs), J v)`` by the double-vjp trick.
 
     ``u -> uᵀJ`` is linear in a dummy ``u``, so the vjp of that map with ``v`` is ``J v``.
@@ -84,7 +93,7 @@ def jvp(func, inputs, v, create_graph=False):
     return outputs, jv[0] if len(ys) == 1 and not isinstance(outputs, (tuple, list)) else jv
 
 
-def jacobian(func, inputs, create_graph=False):
+def jacobian(func: Callable, inputs: Operand | Sequence[Operand], create_graph: bool = False):
     """d func / d inputs, of shape ``output.shape + input.shape``.
 
     For several inputs (or outputs) the result is a tuple (of tuples), one block per pair.
@@ -116,7 +125,7 @@ def jacobian(func, inputs, create_graph=False):
     return blocks[0] if single_out else tuple(blocks)
 
 
-def hessian(func, inputs, create_graph=False):
+def hessian(func: Callable, inputs: Operand | Sequence[Operand], create_graph: bool = False):
     """Second derivatives of a scalar ``func``: shape ``input.shape + input.shape``.
 
     Example:
@@ -135,7 +144,8 @@ def hessian(func, inputs, create_graph=False):
     return jacobian(gradient, xs[0] if single else xs, create_graph)
 
 
-def hvp(func, inputs, v, create_graph=False):
+def hvp(func: Callable, inputs: Operand | Sequence[Operand], v: Operand | Sequence[Operand],
+        create_graph: bool = False) -> tuple:
     """Return ``(func(*inputs), H v)`` for a scalar ``func`` without forming H.
 
     Example:

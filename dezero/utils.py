@@ -6,6 +6,8 @@ The array helpers the book put here (``sum_to``, ``reshape_sum_backward``, ``log
 ``dezero.arrays`` and are re-exported. Optional tools (Graphviz ``dot``, IPython) are looked up
 only when a function needs them.
 """
+from __future__ import annotations
+
 import contextlib
 import hashlib
 import os
@@ -15,6 +17,7 @@ import sys
 import time
 import urllib.request
 import warnings
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -22,6 +25,9 @@ from dezero import arrays, cuda
 from dezero.arrays import (get_conv_outsize, get_deconv_outsize, max_backward_shape,  # noqa: F401
                            pair, reshape_sum_backward, sum_to)
 from dezero.engine import Variable, VariableNode
+
+if TYPE_CHECKING:
+    from dezero.typing import Operand
 
 
 # =============================================================================
@@ -65,7 +71,7 @@ def _dot_func(f):
     return txt
 
 
-def get_dot_graph(output, verbose=True):
+def get_dot_graph(output: Variable, verbose: bool = True) -> str:
     """Return the Graphviz DOT text of the graph that produced ``output``.
 
     Functions are visited with a LIFO stack and a seen-set, as in the original, so the text
@@ -124,7 +130,7 @@ class DotGraph(str):
         p.text(str(self))
 
 
-def plot_dot_graph(output, verbose=True, to_file='graph.png'):
+def plot_dot_graph(output: Variable, verbose: bool = True, to_file: str | os.PathLike | None = 'graph.png'):
     """Draw the graph of ``output`` into ``to_file``; its extension (png, svg, pdf, jpg...) picks the format.
 
     Returns an ``IPython.display`` image when running inside IPython, else None. Without Graphviz
@@ -266,7 +272,7 @@ def logsumexp(x, axis=1):
 # =============================================================================
 # Gradient checking
 # =============================================================================
-def gradient_check(f, x, *args, rtol=1e-4, atol=1e-5, **kwargs):
+def gradient_check(f: Callable, x: Operand, *args, rtol: float = 1e-4, atol: float = 1e-5, **kwargs) -> bool:
     """Compare the backprop gradient of sum(f(x)) with central differences, in float64.
 
     Returns True when they match. On a mismatch it prints both gradients (shape and first
@@ -300,7 +306,7 @@ def gradient_check(f, x, *args, rtol=1e-4, atol=1e-5, **kwargs):
     return res
 
 
-def numerical_grad(f, x, *args, **kwargs):
+def numerical_grad(f: Callable, x: Operand, *args, **kwargs) -> np.ndarray:
     """Gradient of sum(f(x)) with respect to ``x`` (array or Variable) by central differences.
 
     Each element of x is perturbed in place by +-1e-4 and always restored, even if ``f`` raises.
@@ -334,12 +340,12 @@ def _output_copy(y):
     return cuda.get_array_module(y).array(y)
 
 
-def array_equal(a, b):
+def array_equal(a: Operand, b: Operand) -> bool:
     """True if ``a`` and ``b`` (arrays or Variables, on any device) have equal shape and values."""
     return np.array_equal(cuda.as_numpy(cuda.unwrap(a)), cuda.as_numpy(cuda.unwrap(b)))
 
 
-def array_allclose(a, b, rtol=1e-4, atol=1e-5):
+def array_allclose(a: Operand, b: Operand, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
     """True if ``a`` and ``b`` (arrays or Variables, on any device) are elementwise close."""
     return np.allclose(cuda.as_numpy(cuda.unwrap(a)), cuda.as_numpy(cuda.unwrap(b)), rtol=rtol, atol=atol)
 
@@ -354,7 +360,7 @@ DOWNLOAD_TIMEOUT = 30.0
 (``$DEZERO_DOWNLOAD_TIMEOUT`` overrides it, ``get_file(timeout=...)`` overrides both)."""
 
 
-def get_cache_dir():
+def get_cache_dir() -> str:
     """The download folder: ``$DEZERO_HOME`` as set now, else ``cache_dir`` (by default ~/.dezero)."""
     return os.path.expanduser(os.environ.get('DEZERO_HOME') or cache_dir)
 
@@ -391,7 +397,8 @@ def show_progress(block_num, block_size, total_size):
     print(f'\r[{bar}] {p:.2f}%', end='')
 
 
-def get_file(url, file_name=None, checksum=None, mirrors=(), verify=None, timeout=None):
+def get_file(url: str, file_name: str | None = None, checksum: str | None = None, mirrors: Sequence[str] = (),
+             verify: Callable | None = None, timeout: float | None = None) -> str:
     """Download ``url`` into the cache folder unless it is already there; return the absolute path.
 
     ``checksum`` ('md5:<hex>' or 'sha256:<hex>'; a bare hex digest is recognised by its length) and
@@ -636,7 +643,7 @@ class CheckpointError(ValueError, KeyError):
         return str(self.args[0]) if self.args else ''
 
 
-def read_npz(path, what='file'):
+def read_npz(path: str | os.PathLike, what: str = 'file') -> dict:
     """{name: array} of the ``.npz`` file ``path``, every array read (and CRC-checked) now.
 
     Nothing is unpickled. An empty, truncated, corrupt or foreign file raises CheckpointError
