@@ -62,6 +62,7 @@ class Optimizer:
     _state_names = ()
     _hyperparams = ('lr',)
     _lr_name = 'lr'
+    schedulers = ()       # the learning-rate schedulers attached, in the order they were made
 
     def __init__(self):
         self.target = None

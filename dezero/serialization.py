@@ -306,8 +306,10 @@ def _function_name(f):
 
 
 def _short(v):
+    if isinstance(v, (types.FunctionType, types.BuiltinFunctionType, types.MethodType)):
+        return f'the function {getattr(v, "__module__", None) or "?"}.{v.__qualname__}'
     text = repr(v)
-    return text if len(text) <= 60 else text[:57] + '...'
+    return text if len(text) <= 80 else text[:77] + '...'
 
 
 # =============================================================================
