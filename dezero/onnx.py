@@ -132,9 +132,9 @@ def _import_onnx():
         import onnx.helper
         import onnx.numpy_helper
         import onnx.shape_inference
-    except ImportError as e:
+    except Exception as e:    # ImportError, or a wheel that does not fit the installed NumPy
         raise ImportError('dezero.onnx.export needs the onnx package: pip install -e ".[onnx]" '
-                          '(or pip install onnx onnxruntime)') from e
+                          f'(or pip install onnx onnxruntime); importing it failed: {type(e).__name__}: {e}') from e
     return onnx
 
 
