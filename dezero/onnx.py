@@ -71,21 +71,17 @@ def export(model_or_function, example_inputs, path, input_names=None, output_nam
            dynamic_batch=True, opset=None):
     """Trace ``model_or_function(*example_inputs)`` once and write it to ``path`` as an ONNX model.
 
-    Args:
-        model_or_function: a Layer or Model, or any function of Variables returning a Variable or
-            a tuple or list of them (for example a loop over the steps of an RNN).
-        example_inputs: an array (or Variable), or a tuple or list of them: one per input. Integer
-            arrays are fine (ids for ``EmbedID``).
-        path: the file to write (atomically); returned.
-        input_names, output_names: the graph's tensor names; by default ``input`` / ``output``, or
-            ``input0, input1, ...`` when there are several.
-        dynamic_batch: True to let axis 0 of every input (and what follows from it) take any size at
-            run time, False to fix every shape, or one bool per input.
-        opset: the ONNX opset to write (default 17; at least 13).
+    ``model_or_function`` is a Layer or Model, or any function of Variables that returns a Variable
+    or a tuple or list of them (a loop over the steps of an RNN, say). ``example_inputs`` is an
+    array (or Variable), or a tuple or list of them, one per input; integer arrays are fine (the ids
+    of ``EmbedID``). ``input_names`` and ``output_names`` name the graph's tensors (by default
+    ``input`` / ``output``, or ``input0, input1, ...`` when there are several). ``dynamic_batch``:
+    True lets axis 0 of every input (and what follows from it) take any size at run time, False
+    fixes every shape, or give one bool per input. ``opset`` is the ONNX opset written (default 17,
+    at least 13). The file is written atomically and checked by ``onnx.checker``; returns ``path``.
 
-    The file passes ``onnx.checker`` (the check runs before it is written). Shapes that the
-    model computes from the batch size and hands to a Function as numbers (``reshape(x, (N * T,
-    D))``) cannot follow a new batch size: such a Function gets a warning saying so.
+    Shapes that the model computes from the batch size and hands to a Function as numbers
+    (``reshape(x, (3, N * 2))``) cannot follow a new batch size: such a Function gets a warning.
     """
     onnx = _import_onnx()
     opset = DEFAULT_OPSET if opset is None else opset
