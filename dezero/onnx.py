@@ -664,6 +664,11 @@ def _index_items(slices, ndim):
     if sum(hasattr(s, 'dtype') for s in out) > 1:
         raise NotImplementedError('dezero.onnx.export: get_item with more than one index array (x[a, b]) '
                                   'has no ONNX mapping; index with one array at a time')
+    advanced = [k for k, s in enumerate(out) if hasattr(s, 'dtype') or isinstance(s, (int, np.integer))]
+    if any(hasattr(s, 'dtype') for s in out) and advanced[-1] - advanced[0] + 1 != len(advanced):
+        raise NotImplementedError('dezero.onnx.export: get_item with an index array and an int apart '
+                                  '(x[0, :, a]) puts the indexed axes first, as NumPy does; it has no ONNX '
+                                  'mapping: index in two steps (x[0][:, a])')
     used = sum(s is not None and s is not Ellipsis for s in out)     # the axes of x the index reads
     ellipsis = [k for k, s in enumerate(out) if s is Ellipsis]
     if ellipsis:

@@ -392,11 +392,15 @@ class _Classes:
         cls = None
         if isinstance(name, str):
             for module in _BUILTIN_MODULES:
-                if name.startswith(module + '.') and '<' not in name:
+                if name.startswith(module + '.'):
+                    # Only a public class defined in that module: not whatever its namespace reaches
+                    # (dezero.optimizers.np.memmap would write files).
+                    qualname = name[len(module) + 1:]
                     obj = sys.modules[module]
-                    for part in name[len(module) + 1:].split('.'):
-                        obj = getattr(obj, part, None)
-                    cls = obj if isinstance(obj, type) else None
+                    for part in qualname.split('.'):
+                        obj = None if part.startswith('_') else getattr(obj, part, None)
+                    if isinstance(obj, type) and obj.__module__ == module and obj.__qualname__ == qualname:
+                        cls = obj
                     break
             else:
                 cls = self.known.get(name)

@@ -151,9 +151,12 @@ def test_dropout_is_exported_as_the_identity(tmp_path):
 
 
 @needs_onnx
-def test_get_item_with_two_index_arrays_is_refused(tmp_path):
+def test_get_item_with_two_index_arrays_or_an_array_apart_from_an_int_is_refused(tmp_path):
     with pytest.raises(NotImplementedError, match='more than one index array.*node 0 of 1'):
         dezero.onnx.export(lambda x: x[np.array([0, 1]), np.array([1, 0])], np.ones((2, 3), np.float32),
+                           tmp_path / 'g.onnx')
+    with pytest.raises(NotImplementedError, match='an index array and an int apart'):
+        dezero.onnx.export(lambda x: x[:, 0, :, [1, 0]], np.ones((2, 3, 4, 5), np.float32),
                            tmp_path / 'g.onnx')
 
 

@@ -190,6 +190,20 @@ def test_a_file_naming_other_code_is_refused_without_importing_it(tmp_path):
         dezero.load_model(path)
 
 
+def test_only_classes_defined_in_dezero_modules_are_reached(tmp_path):
+    model = _two_layer()
+    optimizer = optimizers.SGD().setup(model)
+    optimizer.add_hook(optimizers.WeightDecay(0.1))
+    path = dezero.save_model(model, tmp_path / 'h.npz', optimizer)
+    written = tmp_path / 'written.bin'
+    hook = {'class': 'dezero.optimizers.np.memmap',      # would create a file if it were called
+            'kwargs': {'filename': str(written), 'mode': 'w+', 'shape': 8}}
+    _edit_manifest(path, lambda m: m['optimizer']['hooks'].__setitem__(0, hook))
+    with pytest.raises(CheckpointError, match="optimizer hook 0 is of class 'dezero.optimizers.np.memmap'"):
+        dezero.load_model(path, optimizer=True, classes=[TwoLayer])
+    assert not written.exists()
+
+
 def _edit_manifest(path, change):
     arrays = utils.read_npz(path)
     manifest = json.loads(str(arrays['manifest']))
