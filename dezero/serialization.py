@@ -334,6 +334,8 @@ def load_model(path, optimizer=False, classes=()):
         return _load(arrays, optimizer, classes)
     except CheckpointError as e:
         raise CheckpointError(f'{path}: {e}') from e.__cause__
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
+        raise CheckpointError(f'{path}: its manifest is malformed ({type(e).__name__}: {e})') from e
 
 
 def _load(arrays, with_optimizer, classes):
@@ -368,12 +370,8 @@ def _load(arrays, with_optimizer, classes):
                                   'load_model(path) and make a new optimizer')
         state = {k[len('optimizer/'):]: v for k, v in arrays.items() if k.startswith('optimizer/')}
         optimizer = reader.optimizer(manifest['optimizer'], model, state)
-    model.metadata = reader.value(_tagged('dict', manifest.get('metadata', {})), 'the metadata')
+    model.metadata = reader.value({'dict': manifest.get('metadata', {})}, 'the metadata')
     return (model, optimizer) if with_optimizer else model
-
-
-def _tagged(tag, v):
-    return {tag: v}
 
 
 class _Classes:

@@ -204,6 +204,17 @@ def test_only_classes_defined_in_dezero_modules_are_reached(tmp_path):
     assert not written.exists()
 
 
+def test_a_malformed_manifest_is_reported_as_such(tmp_path):
+    model = _two_layer()
+    path = dezero.save_model(model, tmp_path / 'm.npz')
+    _edit_manifest(path, lambda m: m['model'].update({'contents': [['fc1', 7]]}))
+    with pytest.raises(CheckpointError, match='m.npz: its manifest is malformed'):
+        dezero.load_model(path, classes=[TwoLayer])
+    _edit_manifest(path, lambda m: m.update({'version': 99}))
+    with pytest.raises(CheckpointError, match='version 99'):
+        dezero.load_model(path, classes=[TwoLayer])
+
+
 def _edit_manifest(path, change):
     arrays = utils.read_npz(path)
     manifest = json.loads(str(arrays['manifest']))
