@@ -27,6 +27,8 @@ extras = {
     'examples': ['matplotlib', 'pillow', 'gymnasium', 'tqdm'],
     'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium'],
     'distributed': ['mpi4py'],
+    # dezero.onnx.export, and ONNX Runtime to run the files (the tests compare it with dezero)
+    'onnx': ['onnx>=1.13', 'onnxruntime>=1.14'],
     'docs': ['mkdocs>=1.6,<2', 'mkdocs-material>=9.5', 'mkdocstrings[python]>=0.26',
              'mkdocs-autorefs>=1.3', 'mkdocs-static-i18n>=1.2', 'ruff'],   # ruff wraps long signatures
 }

@@ -17,6 +17,7 @@ from dezero.models import Model  # noqa: E402,F401
 from dezero.datasets import Dataset  # noqa: E402,F401
 from dezero.dataloaders import DataLoader, SeqDataLoader  # noqa: E402,F401
 from dezero import (layers, models, optimizers, datasets, dataloaders, transforms,  # noqa: E402,F401
-                    initializers)
+                    initializers, serialization, onnx)
+from dezero.serialization import save_model, load_model, register_model  # noqa: E402,F401
 
 setup_variable()

@@ -17,6 +17,7 @@ as in the original DeZero, written atomically and read without pickle.
 >>> [name for name, _ in layer.named_params()]
 ['W', 'b']
 """
+import functools
 import math
 import os
 import weakref
@@ -45,8 +46,16 @@ class Layer:
     only the graph held (one that went straight into relu, say) is gone once the forward pass
     returns; set ``retain_outputs = True`` to keep the last call's outputs (Grad-CAM reads a
     convolution's output and its gradient this way).
+
+    A subclass's constructor arguments are recorded (``_init_args``), so that
+    ``dezero.save_model`` can store the model's structure and ``load_model`` build it again.
     """
     retain_outputs = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if '__init__' in cls.__dict__:
+            cls.__init__ = _recording_init(cls.__dict__['__init__'])
 
     def __init__(self):
         # Attribute names of the Parameters and Layers, in assignment order (kept if a
@@ -267,6 +276,26 @@ def _count_line(layer):
         return f'parameters: {total:,}'
     return (f'parameters: {total:,} so far, and {lazy} not initialised yet '
             '(their shapes come with the first forward pass)')
+
+
+def _recording_init(init):
+    """``init`` wrapped to record the arguments of the outermost constructor call (``_init_args``)
+    and, once it returns, weak references to the sub-layers and parameters it made (``_init_attrs``).
+
+    ``dezero.save_model`` stores the arguments, so that ``load_model`` can build the layer again by
+    calling its class (Python keeps no other record of them), and tells the sub-layers the
+    constructor made from those assigned later. Only the first (most derived) ``__init__`` of a call
+    records: the ``super().__init__(...)`` calls inside it do not.
+    """
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        if '_init_args' in self.__dict__:
+            return init(self, *args, **kwargs)
+        object.__setattr__(self, '_init_args', (args, kwargs))
+        init(self, *args, **kwargs)
+        made = {name: weakref.ref(self.__dict__[name]) for name in self.__dict__.get('_params', {})}
+        object.__setattr__(self, '_init_attrs', made)
+    return __init__
 
 
 def _ref(x):

@@ -62,6 +62,7 @@ class Optimizer:
     _state_names = ()
     _hyperparams = ('lr',)
     _lr_name = 'lr'
+    schedulers = ()       # the learning-rate schedulers attached, in the order they were made
 
     def __init__(self):
         self.target = None
@@ -520,7 +521,8 @@ class LRScheduler:
 
     The rate the optimizer had when the first scheduler was attached is the base
     (kept as ``optimizer.initial_lr``), so schedulers never compound. The rate for
-    step 0 is applied at construction.
+    step 0 is applied at construction. The optimizer lists its schedulers in
+    ``optimizer.schedulers``, in the order they were made.
     """
 
     def __init__(self, optimizer):
@@ -530,6 +532,8 @@ class LRScheduler:
             raise TypeError(f'{type(self).__name__}: optimizer must be a dezero Optimizer, '
                             f'got {type(optimizer).__name__}') from None
         self.optimizer = optimizer
+        # The optimizer lists its schedulers, in order, so that dezero.save_model can store them.
+        optimizer.schedulers = list(getattr(optimizer, 'schedulers', ())) + [self]
         if getattr(optimizer, 'initial_lr', None) is None:
             optimizer.initial_lr = optimizer.base_lr
         self.base = optimizer.initial_lr

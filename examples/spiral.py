@@ -4,9 +4,12 @@ MLP((10, 3)) with sigmoid, softmax cross entropy, SGD with lr 1.0, mini-batches 
 epochs. With the default seed this is the book's own run: it ends with train accuracy 0.9667
 and test accuracy 0.9600, as printed in the book. Writes the decision regions
 (spiral_decision_boundary.png), the computation graph of the loss (spiral_graph.png, needs
-Graphviz) and metrics.json; --quick trains 100 epochs.
+Graphviz) and metrics.json; --quick trains 100 epochs. --export-onnx PATH also writes the trained
+model to PATH as ONNX and runs that file in ONNX Runtime on the test set (needs the onnx extra:
+pip install -e ".[onnx]").
 
     python examples/spiral.py --out out
+    python examples/spiral.py --out out --export-onnx out/spiral.onnx
 """
 import os
 import struct
@@ -126,6 +129,27 @@ def plot_graph(model, x, t, out, filename='spiral_graph.png'):
     return filename
 
 
+def export_onnx(model, test_set, path):
+    """Write ``model`` to ``path`` as ONNX, run the file in ONNX Runtime on the test set, and compare
+    its scores with dezero's. Returns the numbers for metrics.json."""
+    import dezero.onnx
+    dezero.onnx.export(model, test_set.data[:1], path, input_names=['points'], output_names=['scores'])
+    print(f'exported the model to {path}')
+    try:
+        import onnxruntime
+    except ImportError:
+        print('onnxruntime is not installed (pip install -e ".[onnx]"): the file was not run')
+        return {'path': path}
+    session = onnxruntime.InferenceSession(path, providers=['CPUExecutionProvider'])
+    scores, = session.run(None, {'points': test_set.data})      # all 300 points in one batch
+    with dezero.no_grad(), dezero.test_mode():
+        expected = model(test_set.data).data
+    difference = float(np.abs(scores - expected).max())
+    accuracy = float((scores.argmax(axis=1) == test_set.label).mean())
+    print(f'ONNX Runtime: test accuracy {accuracy:.4f}, largest difference from dezero {difference:.1e}')
+    return {'path': path, 'test_accuracy': accuracy, 'max_abs_difference': difference}
+
+
 def main(argv=None):
     parser = common.make_parser(__doc__, 'spiral')
     parser.set_defaults(seed=None)
@@ -134,6 +158,8 @@ def main(argv=None):
             action.help = ("seed for the weights and the shuffling (default: the book's run, which "
                            'takes them from the RNG as the spiral generator leaves it)')
     parser.add_argument('--epochs', type=int, default=None, help='epochs (default 300, or 100 with --quick)')
+    parser.add_argument('--export-onnx', metavar='PATH', default=None,
+                        help='also write the trained model to PATH as ONNX and run it in ONNX Runtime')
     args = common.parse(parser, argv)
     epochs = args.epochs or (100 if args.quick else 300)
 
@@ -158,6 +184,8 @@ def main(argv=None):
         figures.append(graph)
     metrics = {'train_accuracy': train_acc, 'test_accuracy': test_acc, 'train_loss': train_loss,
                'test_loss': test_loss, 'epochs': epochs, 'train_seconds': round(seconds, 2)}
+    if args.export_onnx:
+        metrics['onnx'] = export_onnx(model, test_set, args.export_onnx)
     summary = (f'spiral: test accuracy {test_acc:.4f} (train {train_acc:.4f}) after {epochs} epochs; '
                f'figures in {args.out}')
     return common.finish(args, metrics, summary, figures)

@@ -75,6 +75,12 @@ def test_page_examples(page, tmp_path, monkeypatch):
     text = _read(page)
     if 'plot_dot_graph(' in text and shutil.which('dot') is None:
         pytest.skip('the page draws graphs and Graphviz dot is not installed')
+    if 'import onnxruntime' in text:
+        try:
+            import onnx  # noqa: F401
+            import onnxruntime  # noqa: F401
+        except Exception as e:
+            pytest.skip(f'the page runs ONNX Runtime: needs the onnx extra, pip install -e ".[onnx]" ({e})')
     monkeypatch.chdir(tmp_path)
     name = os.path.relpath(page, DOCS)
     parser = doctest.DocTestParser()

@@ -61,3 +61,20 @@ def test_runs_as_a_script_from_any_folder(tmp_path):
                         '--out', 'result'], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / 'result' / 'metrics.json').read_text())['epochs'] == 1
+
+
+def test_export_onnx_writes_the_model_and_runs_it_in_onnx_runtime(tmp_path, capsys):
+    try:
+        import onnx
+        import onnxruntime  # noqa: F401
+    except Exception as e:       # missing, or a wheel built for another NumPy
+        pytest.skip(f'needs the onnx extra: pip install -e ".[onnx]" ({e})')
+    path = tmp_path / 'spiral.onnx'
+    result = spiral.main(['--epochs', '5', '--out', str(tmp_path / 'out'), '--export-onnx', str(path)])
+    printed = capsys.readouterr().out
+    onnx.checker.check_model(str(path))
+    assert f'exported the model to {path}' in printed and 'ONNX Runtime: test accuracy' in printed
+    assert result['onnx']['test_accuracy'] == result['test_accuracy']
+    assert result['onnx']['max_abs_difference'] < 1e-5
+    saved = json.loads((tmp_path / 'out' / 'metrics.json').read_text())
+    assert saved['onnx'] == result['onnx']

@@ -23,7 +23,8 @@ def test_import_is_clean_under_warnings_as_errors():
 
 def test_import_loads_no_heavy_module():
     code = ('import sys, dezero; import dezero.functions, dezero.utils, dezero.cuda, dezero.functional\n'
-            'print(",".join(m for m in ("matplotlib", "PIL", "graphviz", "cupy", "IPython", "scipy", "torch")'
+            'print(",".join(m for m in ("matplotlib", "PIL", "graphviz", "cupy", "IPython", "scipy", "torch",'
+            ' "onnx", "onnxruntime")'
             ' if m in sys.modules))')
     result = _run_python(code)
     assert result.returncode == 0, result.stderr
