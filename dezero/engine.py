@@ -273,8 +273,9 @@ class Function:
 
 
 def _as_inputs(inputs):
-    """The inputs as Variables: others become Constants like the first Variable (``as_constant``)."""
-    like = [x.data for x in inputs if isinstance(x, Variable)][:1]
+    """The inputs as Variables: others become Constants like the first Variable, or else like the
+    first array (``as_constant``: a Python number takes its float dtype)."""
+    like = [x.data for x in inputs if isinstance(x, Variable)] + [x for x in inputs if cuda.is_array(x)]
     return [x if isinstance(x, Variable) else as_constant(x, like[0] if like else None) for x in inputs]
 
 

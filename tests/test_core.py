@@ -219,6 +219,12 @@ def test_retain_graph_false_releases_every_kept_array_and_gives_the_same_gradien
         y.backward()
 
 
+def test_a_python_number_takes_the_dtype_of_an_array_operand_when_no_variable_is_given():
+    x = np.ones(3, dtype=np.float32)
+    assert F.maximum(x, 0.2).dtype == np.float32 and F.maximum(0.2, x).dtype == np.float32
+    assert F.where(np.array([True, False, True]), x, 0.0).dtype == np.float32
+
+
 @pytest.mark.filterwarnings('ignore::PendingDeprecationWarning')     # NumPy's own warning about np.matrix
 def test_np_matrix_operands_multiply_elementwise():
     """An np.matrix made ``*`` a matrix product (issue 14): it is taken as a plain array."""
