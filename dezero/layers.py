@@ -17,10 +17,13 @@ as in the original DeZero, written atomically and read without pickle.
 >>> [name for name, _ in layer.named_params()]
 ['W', 'b']
 """
+from __future__ import annotations
+
 import functools
 import math
 import os
 import weakref
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import numpy as np
 
@@ -30,6 +33,12 @@ from dezero._checks import positive_int
 from dezero.engine import Config, Parameter
 import dezero.functions as F
 from dezero.functions.recurrent import lstm_update
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from dezero.engine import Variable
+    from dezero.typing import Initializer, Operand, Pair
 
 
 CheckpointError = utils.CheckpointError   # raised by load_state_dict and load_weights
@@ -52,12 +61,12 @@ class Layer:
     """
     retain_outputs = False
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if '__init__' in cls.__dict__:
             cls.__init__ = _recording_init(cls.__dict__['__init__'])
 
-    def __init__(self):
+    def __init__(self) -> None:
         # Attribute names of the Parameters and Layers, in assignment order (kept if a
         # subclass assigned some before calling this).
         self.__dict__.setdefault('_params', {})
@@ -75,7 +84,7 @@ class Layer:
         self.__dict__.get('_params', {}).pop(name, None)
         object.__delattr__(self, name)
 
-    def __call__(self, *inputs, **kwargs):
+    def __call__(self, *inputs: Any, **kwargs: Any) -> Any:
         outputs = self.forward(*inputs, **kwargs)
         if not isinstance(outputs, tuple):
             outputs = (outputs,)
@@ -83,10 +92,10 @@ class Layer:
         self.outputs = [(lambda y=y: y) if self.retain_outputs else _ref(y) for y in outputs]
         return outputs if len(outputs) > 1 else outputs[0]
 
-    def forward(self, *inputs):
+    def forward(self, *inputs: Any) -> Any:
         raise NotImplementedError(f'{type(self).__name__} must define forward()')
 
-    def named_params(self, prefix=''):
+    def named_params(self, prefix: str = '') -> Iterator[tuple[str, Parameter]]:
         """Yield (path, Parameter) for every Parameter below this layer; paths join names with '/'."""
         for name in self.__dict__.get('_params', {}):
             obj = self.__dict__[name]
@@ -95,7 +104,7 @@ class Layer:
             else:
                 yield prefix + name, obj
 
-    def params(self):
+    def params(self) -> Iterator[Parameter]:
         """Yield every Parameter once, in assignment order (a shared one only the first time)."""
         seen = set()
         for _, param in self.named_params():
@@ -103,16 +112,16 @@ class Layer:
                 seen.add(id(param))
                 yield param
 
-    def cleargrads(self):
+    def cleargrads(self) -> None:
         for param in self.params():
             param.cleargrad()
 
-    def to_cpu(self):
+    def to_cpu(self) -> None:
         for param in self.params():
             param.to_cpu()
         self._set_gpu(False)
 
-    def to_gpu(self):
+    def to_gpu(self) -> None:
         for param in self.params():
             param.to_gpu()
         self._set_gpu(True)
@@ -125,7 +134,7 @@ class Layer:
             if isinstance(obj, Layer):
                 obj._set_gpu(flag)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """The layer tree with each parameter's shape, then the parameter count (as PyTorch and Keras show).
 
         >>> import dezero.layers as L
@@ -142,7 +151,7 @@ class Layer:
             params_dict[key] = param
 
     # ---- state dicts --------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict[str, np.ndarray]:
         """{path: copy of the parameter's array}, on the parameter's device.
 
         Raises ValueError if a parameter is not initialised yet (run a forward pass first).
@@ -151,7 +160,7 @@ class Layer:
         _check_initialised(self, named)
         return {key: param.data.copy() for key, param in named}
 
-    def load_state_dict(self, state, strict=True):
+    def load_state_dict(self, state: Mapping[str, np.ndarray], strict: bool = True) -> None:
         """Copy the arrays of ``state`` ({path: array}) into the parameters, all of them or none.
 
         Each array goes to its parameter's current device and dtype. A parameter
@@ -218,7 +227,7 @@ class Layer:
         return None
 
     # ---- files --------------------------------------------------------------
-    def save_weights(self, path):
+    def save_weights(self, path: str | os.PathLike) -> str:
         """Save every parameter to the ``.npz`` file ``path`` (``.npz`` is appended if missing).
 
         The file is written under a temporary name and renamed, so an interrupted save
@@ -233,7 +242,7 @@ class Layer:
                 np.savez_compressed(f, **arrays)
         return path
 
-    def load_weights(self, path, strict=True):
+    def load_weights(self, path: str | os.PathLike, strict: bool = True) -> None:
         """Load a file written by ``save_weights`` (``'model'`` finds ``model.npz`` too), all or nothing.
 
         An empty, truncated or corrupt file, or one whose arrays do not fit the model, raises
@@ -375,7 +384,8 @@ def _placed(array, current, on_gpu):
 class Linear(Layer):
     """y = x W + b, with W of shape (in_size, out_size); in_size is inferred from x if None."""
 
-    def __init__(self, out_size, nobias=False, dtype=np.float32, in_size=None, init=None):
+    def __init__(self, out_size: int, nobias: bool = False, dtype: DTypeLike = np.float32,
+                 in_size: int | None = None, init: Initializer = None) -> None:
         super().__init__()
         out_size = positive_int(type(self).__name__, 'out_size', out_size)
         if in_size is not None:
@@ -404,7 +414,7 @@ class Linear(Layer):
             self.in_size = x.shape[-1]
             self._init_W(cuda.get_array_module(x))
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         self._init_for(x)
         if x.ndim < 1 or x.shape[-1] != self.W.shape[0]:
             raise ValueError(f'Linear: this layer takes {self.W.shape[0]} input features (W has shape '
@@ -418,8 +428,9 @@ class Linear(Layer):
 class Conv2d(Layer):
     """2-D convolution with W of shape (OC, C, KH, KW); C is inferred from x if None."""
 
-    def __init__(self, out_channels, kernel_size, stride=1, pad=0, nobias=False,
-                 dtype=np.float32, in_channels=None, init=None):
+    def __init__(self, out_channels: int, kernel_size: Pair, stride: Pair = 1, pad: Pair = 0,
+                 nobias: bool = False, dtype: DTypeLike = np.float32, in_channels: int | None = None,
+                 init: Initializer = None) -> None:
         super().__init__()
         out_channels = positive_int(type(self).__name__, 'out_channels', out_channels)
         if in_channels is not None:
@@ -454,7 +465,7 @@ class Conv2d(Layer):
         self.W.data = initializers.initialize(self.init, self._weight_shape(), C * KH * KW,
                                               OC * KH * KW, self.dtype, xp)
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         if self.W.data is None:
             self.in_channels = x.shape[1]
             self._init_W(cuda.get_array_module(x))
@@ -468,7 +479,7 @@ class Deconv2d(Conv2d):
         KH, KW = utils.pair(self.kernel_size)
         return (self.in_channels, self.out_channels, KH, KW)
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         if self.W.data is None:
             self.in_channels = x.shape[1]
             self._init_W(cuda.get_array_module(x))
@@ -481,7 +492,7 @@ class Deconv2d(Conv2d):
 class RNN(Layer):
     """h = tanh(x W_x + b + h W_h); the state persists across calls until ``reset_state()``."""
 
-    def __init__(self, hidden_size, in_size=None):
+    def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
         self.x2h = Linear(hidden_size, in_size=in_size)
         # h2h reads h, so its input size is hidden_size (the original used in_size: bug #18).
@@ -490,10 +501,10 @@ class RNN(Layer):
                           nobias=True)
         self.h = None
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self.h = None
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         if self.h is None:
             h_new = F.tanh(self.x2h(x))
         else:
@@ -510,7 +521,7 @@ class LSTM(Layer):
     Linear layers get the book's step.
     """
 
-    def __init__(self, hidden_size, in_size=None):
+    def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
         H, I = hidden_size, in_size
         self.x2f = Linear(H, in_size=I)
@@ -523,11 +534,11 @@ class LSTM(Layer):
         self.h2u = Linear(H, in_size=H, nobias=True)
         self.reset_state()
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self.h = None
         self.c = None
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         gates = (self.x2f, self.x2i, self.x2o, self.x2u)
         hidden = (self.h2f, self.h2i, self.h2o, self.h2u)
         if (_plain_linears(gates, True) and _plain_linears(hidden, False) and x.ndim == 2
@@ -558,7 +569,7 @@ def _plain_linears(layers, bias):
 class GRU(Layer):
     """Gated recurrent unit: update gate z, reset gate r; h = (1 - z) u + z h_prev."""
 
-    def __init__(self, hidden_size, in_size=None):
+    def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
         H, I = hidden_size, in_size
         self.x2z = Linear(H, in_size=I)
@@ -569,10 +580,10 @@ class GRU(Layer):
         self.h2u = Linear(H, in_size=H, nobias=True)
         self.reset_state()
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self.h = None
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         if self.h is None:      # h_prev = 0
             z = F.sigmoid(self.x2z(x))
             u = F.tanh(self.x2u(x))
@@ -592,14 +603,14 @@ class GRU(Layer):
 class EmbedID(Layer):
     """Row lookup ``W[x]`` for integer ids x; W is randn(in_size, out_size) (float64 as the original)."""
 
-    def __init__(self, in_size, out_size, dtype=None):
+    def __init__(self, in_size: int, out_size: int, dtype: DTypeLike | None = None) -> None:
         super().__init__()
         in_size = positive_int('EmbedID', 'in_size', in_size)
         out_size = positive_int('EmbedID', 'out_size', out_size)
         W = np.random.randn(in_size, out_size)
         self.W = Parameter(W if dtype is None else W.astype(dtype), name='W')
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         _check_ids(x, self.W.shape[0])
         return self.W[x]
 
@@ -638,7 +649,7 @@ class BatchNorm(Layer):
     store them: they never receive gradients, so optimizers leave them alone.
     """
 
-    def __init__(self, decay=0.9, eps=2e-5):
+    def __init__(self, decay: float = 0.9, eps: float = 2e-5) -> None:
         super().__init__()
         self.decay = decay
         self.eps = eps
@@ -659,7 +670,7 @@ class BatchNorm(Layer):
         if self.beta.data is None:
             self.beta.data = xp.zeros(D, dtype=x.dtype)
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         shape = tuple(x.shape)
         if len(shape) < 2:
             raise ValueError(f'BatchNorm: input must be (N, C) or (N, C, H, W) with the channels on '
@@ -686,13 +697,13 @@ class BatchNorm(Layer):
 class LayerNorm(Layer):
     """Normalise over the last axis, then scale by ``gamma`` and shift by ``beta`` (both of that size)."""
 
-    def __init__(self, eps=1e-5):
+    def __init__(self, eps: float = 1e-5) -> None:
         super().__init__()
         self.eps = eps
         self.gamma = Parameter(None, name='gamma')
         self.beta = Parameter(None, name='beta')
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         if self.gamma.data is None:
             xp = cuda.get_array_module(x)
             D = x.shape[-1]
@@ -713,10 +724,10 @@ class LayerNorm(Layer):
 class Dropout(Layer):
     """``F.dropout`` as a layer: active in training, the identity in ``test_mode``."""
 
-    def __init__(self, dropout_ratio=0.5):
+    def __init__(self, dropout_ratio: float = 0.5) -> None:
         super().__init__()
         self.dropout_ratio = dropout_ratio
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         return F.dropout(x, self.dropout_ratio)
 

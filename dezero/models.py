@@ -4,6 +4,10 @@ image networks VGG16, ResNet-50/101/152 and SqueezeNet.
 Pretrained weights are fetched with ``utils.get_file`` from the original DeZero's release
 files, once, into the download folder (``DEZERO_HOME``); afterwards they load offline.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
 import numpy as np
 
 from dezero import utils
@@ -13,14 +17,20 @@ from dezero.layers import Layer, _count_line
 import dezero.functions as F
 import dezero.layers as L
 
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from dezero.engine import Variable
+    from dezero.typing import Operand
+
 
 class Model(Layer):
-    def plot(self, *inputs, to_file='model.png'):
+    def plot(self, *inputs: Operand, to_file: str | None = 'model.png') -> Any:
         """Run ``forward(*inputs)`` and draw its computation graph (with shapes) into ``to_file``."""
         y = self.forward(*inputs)
         return utils.plot_dot_graph(y, verbose=True, to_file=to_file)
 
-    def summary(self, *inputs):
+    def summary(self, *inputs: Operand) -> None:
         """Print each layer's output shape and parameter count for ``inputs``, as Keras' summary does.
 
         Runs one forward pass in test mode without recording gradients. Like any first pass it
@@ -90,14 +100,14 @@ def _recording(layer, shapes):
 class Sequential(Model):
     """Apply ``layers`` in order; plain functions (``F.relu``, lambdas) may be mixed in."""
 
-    def __init__(self, *layers):
+    def __init__(self, *layers: Layer | Callable[[Variable], Variable]) -> None:
         super().__init__()
         self.layers = []
         for i, layer in enumerate(layers):
             setattr(self, 'l' + str(i), layer)
             self.layers.append(layer)
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         for layer in self.layers:
             x = layer(x)
         return x
@@ -109,7 +119,8 @@ class MLP(Model):
     The last layer has no activation: it returns the raw scores (logits).
     """
 
-    def __init__(self, fc_output_sizes, activation=F.sigmoid):
+    def __init__(self, fc_output_sizes: Sequence[int],
+                 activation: Callable[[Variable], Variable] = F.sigmoid) -> None:
         super().__init__()
         if not isinstance(fc_output_sizes, (list, tuple)) or len(fc_output_sizes) == 0:
             raise TypeError('MLP: fc_output_sizes must be a non-empty list or tuple of positive ints, '
@@ -126,7 +137,7 @@ class MLP(Model):
             setattr(self, 'l' + str(i), layer)
             self.layers.append(layer)
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         for layer in self.layers[:-1]:
             x = self.activation(layer(x))
         return self.layers[-1](x)
@@ -135,7 +146,7 @@ class MLP(Model):
 # =============================================================================
 # Pretrained weights
 # =============================================================================
-def load_pretrained(model, url):
+def load_pretrained(model: Layer, url: str) -> str:
     """Download (once) the weights file at ``url`` and load it into ``model``; returns its path.
 
     No checksum of the original DeZero's weight files is published, so the file is verified by
@@ -167,7 +178,7 @@ class VGG16(Model):
     """
     WEIGHTS_PATH = 'https://github.com/koki0702/dezero-models/releases/download/v0.1/vgg16.npz'
 
-    def __init__(self, pretrained=False):
+    def __init__(self, pretrained: bool = False) -> None:
         super().__init__()
         self.conv1_1 = L.Conv2d(64, kernel_size=3, stride=1, pad=1)
         self.conv1_2 = L.Conv2d(64, kernel_size=3, stride=1, pad=1)
@@ -189,7 +200,7 @@ class VGG16(Model):
         if pretrained:
             load_pretrained(self, VGG16.WEIGHTS_PATH)
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         x = F.relu(self.conv1_1(x))
         x = F.relu(self.conv1_2(x))
         x = F.pooling(x, 2, 2)
@@ -215,7 +226,8 @@ class VGG16(Model):
         return x
 
     @staticmethod
-    def preprocess(image, size=(224, 224), dtype=np.float32):
+    def preprocess(image: Any, size: tuple[int, int] | None = (224, 224),
+                   dtype: DTypeLike = np.float32) -> np.ndarray:
         """A PIL image to the network's input: RGB, resized, BGR, mean-subtracted, CHW (no batch axis)."""
         image = image.convert('RGB')
         if size:
@@ -234,7 +246,7 @@ class ResNet(Model):
     """ResNet (He et al.) with bottleneck blocks; ``n_layers`` is 50, 101 or 152; 1000 scores."""
     WEIGHTS_PATH = 'https://github.com/koki0702/dezero-models/releases/download/v0.1/resnet{}.npz'
 
-    def __init__(self, n_layers=152, pretrained=False):
+    def __init__(self, n_layers: int = 152, pretrained: bool = False) -> None:
         super().__init__()
 
         if n_layers == 50:
@@ -258,7 +270,7 @@ class ResNet(Model):
         if pretrained:
             load_pretrained(self, ResNet.WEIGHTS_PATH.format(n_layers))
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         x = F.relu(self.bn1(self.conv1(x)))
         x = F.pooling(x, kernel_size=3, stride=2)
         x = self.res2(x)
@@ -271,17 +283,17 @@ class ResNet(Model):
 
 
 class ResNet152(ResNet):
-    def __init__(self, pretrained=False):
+    def __init__(self, pretrained: bool = False) -> None:
         super().__init__(152, pretrained)
 
 
 class ResNet101(ResNet):
-    def __init__(self, pretrained=False):
+    def __init__(self, pretrained: bool = False) -> None:
         super().__init__(101, pretrained)
 
 
 class ResNet50(ResNet):
-    def __init__(self, pretrained=False):
+    def __init__(self, pretrained: bool = False) -> None:
         super().__init__(50, pretrained)
 
 
@@ -307,7 +319,7 @@ class BuildingBlock(Layer):
             setattr(self, name, bottleneck)
             self._forward.append(name)
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         for name in self._forward:
             x = getattr(self, name)(x)
         return x
@@ -333,7 +345,7 @@ class BottleneckA(Layer):
         self.conv4 = L.Conv2d(out_channels, 1, stride, 0, nobias=True)
         self.bn4 = L.BatchNorm()
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         h1 = F.relu(self.bn1(self.conv1(x)))
         h1 = F.relu(self.bn2(self.conv2(h1)))
         h1 = self.bn3(self.conv3(h1))
@@ -354,7 +366,7 @@ class BottleneckB(Layer):
         self.conv3 = L.Conv2d(in_channels, 1, 1, 0, nobias=True)
         self.bn3 = L.BatchNorm()
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         h = F.relu(self.bn1(self.conv1(x)))
         h = F.relu(self.bn2(self.conv2(h)))
         h = self.bn3(self.conv3(h))
@@ -373,7 +385,7 @@ class Fire(Layer):
         self.expand1x1 = L.Conv2d(expand1x1, 1)
         self.expand3x3 = L.Conv2d(expand3x3, 3, pad=1)
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         x = F.relu(self.squeeze(x))
         return F.concat([F.relu(self.expand1x1(x)), F.relu(self.expand3x3(x))], axis=1)
 
@@ -385,7 +397,7 @@ class SqueezeNet(Model):
     active in training, as in VGG16. No pretrained weights exist for it in the original.
     """
 
-    def __init__(self, pretrained=False, n_classes=1000):
+    def __init__(self, pretrained: bool = False, n_classes: int = 1000) -> None:
         super().__init__()
         if pretrained:
             raise ValueError('SqueezeNet has no pretrained weights to download: the original DeZero '
@@ -401,7 +413,7 @@ class SqueezeNet(Model):
         self.fire9 = Fire(64, 256, 256)
         self.conv10 = L.Conv2d(n_classes, 1)
 
-    def forward(self, x):
+    def forward(self, x: Operand) -> Variable:
         x = F.relu(self.conv1(x))
         x = F.pooling(x, 3, stride=2)
         x = self.fire3(self.fire2(x))

@@ -18,14 +18,22 @@ their gradients. ``state_dict()`` / ``load_state_dict()`` (or ``save_state`` /
 3 0.5
 4 0.25
 """
+from __future__ import annotations
+
 import math
 import os
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
 from dezero import cuda, utils
 from dezero._checks import is_int, positive_int, real
 from dezero.engine import Parameter
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from dezero.layers import Layer
 
 
 # The allowed values of each hyperparameter, checked whenever one is set (in __init__, by a later
@@ -64,7 +72,7 @@ class Optimizer:
     _lr_name = 'lr'
     schedulers = ()       # the learning-rate schedulers attached, in the order they were made
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.target = None
         self.hooks = []
 
@@ -77,7 +85,7 @@ class Optimizer:
             _check_rule(type(self).__name__, name, value)
         object.__setattr__(self, name, value)
 
-    def setup(self, target):
+    def setup(self, target: Layer) -> Self:
         """Optimise the parameters of ``target`` (a Layer or Model); returns self for chaining."""
         if not callable(getattr(target, 'params', None)):
             raise TypeError(f'{type(self).__name__}.setup: target must be a Layer or Model (something with '
@@ -90,7 +98,7 @@ class Optimizer:
             raise RuntimeError(f'{type(self).__name__}: call setup(model) before update()')
         return list(self.target.params())
 
-    def update(self):
+    def update(self) -> None:
         """Run the hooks, then update each parameter that has a gradient (and still has one after the hooks)."""
         # backward never gives two parameters one gradient array, so in-place updates are safe
         params, seen = [], set()
@@ -106,22 +114,22 @@ class Optimizer:
             if param.grad is not None:      # FreezeParam clears gradients
                 self.update_one(param)
 
-    def update_one(self, param):
+    def update_one(self, param: Parameter) -> None:
         raise NotImplementedError()
 
-    def add_hook(self, f):
+    def add_hook(self, f: Callable[[list[Parameter]], None]) -> None:
         self.hooks.append(f)
 
     # ---- learning rate ------------------------------------------------------
     @property
-    def base_lr(self):
+    def base_lr(self) -> float:
         """The learning rate a scheduler drives (``lr``, or ``alpha`` for Adam and AdamW)."""
         if self._lr_name is None:
             raise TypeError(f'{type(self).__name__} has no learning rate to schedule')
         return getattr(self, self._lr_name)
 
     @base_lr.setter
-    def base_lr(self, value):
+    def base_lr(self, value: float) -> None:
         if self._lr_name is None:
             raise TypeError(f'{type(self).__name__} has no learning rate to schedule')
         setattr(self, self._lr_name, value)
@@ -138,7 +146,7 @@ class Optimizer:
             names.setdefault(id(p), name)
         return names
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """A flat dict of NumPy arrays: the hyperparameters, counters and per-parameter state.
 
         Keys are ``lr`` (each hyperparameter), ``t`` (Adam's counter) and
@@ -155,7 +163,7 @@ class Optimizer:
                         state[f'{sname}/{names[key]}'] = cuda.as_numpy(array).copy()
         return state
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what ``state_dict`` returned; call after ``setup(model)`` on a model of the same structure.
 
         All or nothing: the hyperparameters (known names, allowed values), the counter, the state
@@ -221,7 +229,7 @@ class Optimizer:
                 array = np.array(cuda.as_numpy(array))
                 table[pid] = cuda.as_cupy(array) if cuda.is_cupy_array(by_pid[pid].data) else array
 
-    def save_state(self, path):
+    def save_state(self, path: str | os.PathLike) -> str:
         """Save ``state_dict()`` to the ``.npz`` file ``path``, atomically."""
         path = os.fspath(path)
         if not path.endswith('.npz'):
@@ -231,7 +239,7 @@ class Optimizer:
                 np.savez(f, **self.state_dict())
         return path
 
-    def load_state(self, path):
+    def load_state(self, path: str | os.PathLike) -> None:
         """Load a file written by ``save_state``, all or nothing.
 
         An empty, truncated or corrupt file, or a state that does not fit, raises CheckpointError
@@ -266,7 +274,7 @@ def _slot(table, param):
 class WeightDecay:
     """Add ``rate * W`` to each gradient: the same as adding (rate / 2) * sum(W^2) to the loss."""
 
-    def __init__(self, rate):
+    def __init__(self, rate: float) -> None:
         self.rate = rate
 
     def __setattr__(self, name, value):
@@ -274,7 +282,7 @@ class WeightDecay:
             real('WeightDecay', 'rate', value, low=0)
         object.__setattr__(self, name, value)
 
-    def __call__(self, params):
+    def __call__(self, params: list[Parameter]) -> None:
         for param in params:
             if param.grad is not None:
                 param.grad.data += self.rate * param.data
@@ -283,7 +291,7 @@ class WeightDecay:
 class ClipGrad:
     """Scale all gradients together so that their global L2 norm is at most ``max_norm``."""
 
-    def __init__(self, max_norm):
+    def __init__(self, max_norm: float) -> None:
         self.max_norm = max_norm
 
     def __setattr__(self, name, value):
@@ -291,7 +299,7 @@ class ClipGrad:
             real('ClipGrad', 'max_norm', value, low=0, low_open=True)
         object.__setattr__(self, name, value)
 
-    def __call__(self, params):
+    def __call__(self, params: list[Parameter]) -> None:
         grads = [p.grad.data for p in params if p.grad is not None]
         total_norm = math.sqrt(sum(float((g * g).sum()) for g in grads))
         rate = self.max_norm / (total_norm + 1e-6)
@@ -303,7 +311,7 @@ class ClipGrad:
 class FreezeParam:
     """Keep the given layers' (or parameters') weights fixed: their gradients are dropped before the update."""
 
-    def __init__(self, *layers):
+    def __init__(self, *layers: Layer) -> None:
         self.freeze_params = []
         for layer in layers:
             if isinstance(layer, Parameter):
@@ -311,7 +319,7 @@ class FreezeParam:
             else:
                 self.freeze_params.extend(layer.params())
 
-    def __call__(self, params):
+    def __call__(self, params: list[Parameter]) -> None:
         for p in self.freeze_params:
             p.grad = None
 
@@ -322,11 +330,11 @@ class FreezeParam:
 class SGD(Optimizer):
     """W -= lr * g."""
 
-    def __init__(self, lr=0.01):
+    def __init__(self, lr: float = 0.01) -> None:
         super().__init__()
         self.lr = lr
 
-    def update_one(self, param):
+    def update_one(self, param: Parameter) -> None:
         _subtract_scaled(param.data, self.lr, param.grad.data)
 
 
@@ -350,13 +358,13 @@ class MomentumSGD(Optimizer):
     _state_names = ('vs',)
     _hyperparams = ('lr', 'momentum')
 
-    def __init__(self, lr=0.01, momentum=0.9):
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__()
         self.lr = lr
         self.momentum = momentum
         self.vs = {}
 
-    def update_one(self, param):
+    def update_one(self, param: Parameter) -> None:
         v = _slot(self.vs, param)
         v *= self.momentum
         v -= self.lr * param.grad.data
@@ -369,7 +377,7 @@ class Nesterov(MomentumSGD):
     The standard form (Sutskever et al., 2013; the same update as PyTorch's ``SGD(nesterov=True)``).
     """
 
-    def update_one(self, param):
+    def update_one(self, param: Parameter) -> None:
         v = _slot(self.vs, param)
         g = param.grad.data
         v *= self.momentum
@@ -382,13 +390,13 @@ class AdaGrad(Optimizer):
     _state_names = ('hs',)
     _hyperparams = ('lr', 'eps')
 
-    def __init__(self, lr=0.001, eps=1e-8):
+    def __init__(self, lr: float = 0.001, eps: float = 1e-8) -> None:
         super().__init__()
         self.lr = lr
         self.eps = eps
         self.hs = {}
 
-    def update_one(self, param):
+    def update_one(self, param: Parameter) -> None:
         xp = cuda.get_array_module(param.data)
         h = _slot(self.hs, param)
         grad = param.grad.data
@@ -402,14 +410,14 @@ class AdaDelta(Optimizer):
     _hyperparams = ('rho', 'eps')
     _lr_name = None
 
-    def __init__(self, rho=0.95, eps=1e-6):
+    def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
         super().__init__()
         self.rho = rho
         self.eps = eps
         self.msg = {}
         self.msdx = {}
 
-    def update_one(self, param):
+    def update_one(self, param: Parameter) -> None:
         xp = cuda.get_array_module(param.data)
         msg = _slot(self.msg, param)
         msdx = _slot(self.msdx, param)
@@ -429,14 +437,14 @@ class RMSProp(Optimizer):
     _state_names = ('hs',)
     _hyperparams = ('lr', 'decay_rate', 'eps')
 
-    def __init__(self, lr=0.01, decay_rate=0.99, eps=1e-7):
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7) -> None:
         super().__init__()
         self.lr = lr
         self.decay_rate = decay_rate
         self.eps = eps
         self.hs = {}
 
-    def update_one(self, param):
+    def update_one(self, param: Parameter) -> None:
         xp = cuda.get_array_module(param.data)
         h = _slot(self.hs, param)
         grad = param.grad.data
@@ -464,7 +472,8 @@ class Adam(Optimizer):
     _hyperparams = ('alpha', 'beta1', 'beta2', 'eps')
     _lr_name = 'alpha'
 
-    def __init__(self, alpha=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8) -> None:
         super().__init__()
         self.t = 0
         self.alpha = alpha
@@ -474,18 +483,18 @@ class Adam(Optimizer):
         self.ms = {}
         self.vs = {}
 
-    def update(self, *args, **kwargs):
+    def update(self, *args: Any, **kwargs: Any) -> None:
         self.t += 1
         super().update(*args, **kwargs)
 
     @property
-    def lr(self):
+    def lr(self) -> float:
         t = max(self.t, 1)      # update() counts t before it reads lr: t = 0 means the first update
         fix1 = 1. - math.pow(self.beta1, t)
         fix2 = 1. - math.pow(self.beta2, t)
         return self.alpha * math.sqrt(fix2) / fix1
 
-    def update_one(self, param):
+    def update_one(self, param: Parameter) -> None:
         xp = cuda.get_array_module(param.data)
         m = _slot(self.ms, param)
         v = _slot(self.vs, param)
@@ -504,11 +513,12 @@ class AdamW(Adam):
     """
     _hyperparams = Adam._hyperparams + ('weight_decay',)
 
-    def __init__(self, alpha=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+    def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.01) -> None:
         super().__init__(alpha, beta1, beta2, eps)
         self.weight_decay = weight_decay
 
-    def update_one(self, param):
+    def update_one(self, param: Parameter) -> None:
         param.data -= (self.alpha * self.weight_decay) * param.data
         super().update_one(param)
 
@@ -525,7 +535,7 @@ class LRScheduler:
     ``optimizer.schedulers``, in the order they were made.
     """
 
-    def __init__(self, optimizer):
+    def __init__(self, optimizer: Optimizer) -> None:
         try:
             optimizer.base_lr          # AdaDelta raises its own TypeError: it has no learning rate
         except AttributeError:
@@ -540,25 +550,25 @@ class LRScheduler:
         self.last_epoch = 0
         self._apply()
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         raise NotImplementedError()
 
     @property
-    def lr(self):
+    def lr(self) -> float:
         """The rate in force now."""
         return self.lr_at(self.last_epoch)
 
-    def step(self):
+    def step(self) -> None:
         self.last_epoch += 1
         self._apply()
 
     def _apply(self):
         self.optimizer.base_lr = self.lr_at(self.last_epoch)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, np.ndarray]:
         return {'last_epoch': np.asarray(self.last_epoch), 'base': np.asarray(self.base)}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Mapping[str, np.ndarray]) -> None:
         self.last_epoch = int(state['last_epoch'])
         self.base = float(state['base'])
         self._apply()
@@ -567,35 +577,35 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply the rate by ``gamma`` every ``step_size`` steps."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = positive_int('StepLR', 'step_size', step_size)
         self.gamma = real('StepLR', 'gamma', gamma, low=0)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         return self.base * self.gamma ** (epoch // self.step_size)
 
 
 class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` at every step."""
 
-    def __init__(self, optimizer, gamma):
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
         self.gamma = real('ExponentialLR', 'gamma', gamma, low=0)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         return self.base * self.gamma ** epoch
 
 
 class CosineAnnealingLR(LRScheduler):
     """From the base rate down to ``eta_min`` along half a cosine over ``T_max`` steps; then ``eta_min``."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         self.T_max = positive_int('CosineAnnealingLR', 'T_max', T_max)
         self.eta_min = real('CosineAnnealingLR', 'eta_min', eta_min, low=0)
         super().__init__(optimizer)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         e = min(epoch, self.T_max)
         return self.eta_min + (self.base - self.eta_min) * (1 + math.cos(math.pi * e / self.T_max)) / 2
 
@@ -607,13 +617,14 @@ class LinearWarmup(LRScheduler):
     optimizer, counted from the end of the warm-up); then call only this one's ``step()``.
     """
 
-    def __init__(self, optimizer, warmup_steps, start_factor=0.1, after=None):
+    def __init__(self, optimizer: Optimizer, warmup_steps: int, start_factor: float = 0.1,
+                 after: LRScheduler | None = None) -> None:
         self.warmup_steps = positive_int('LinearWarmup', 'warmup_steps', warmup_steps)
         self.start_factor = real('LinearWarmup', 'start_factor', start_factor, low=0)
         self.after = after
         super().__init__(optimizer)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         if epoch < self.warmup_steps:
             f = self.start_factor + (1 - self.start_factor) * epoch / self.warmup_steps
             return self.base * f

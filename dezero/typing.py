@@ -5,7 +5,7 @@ when dezero runs: the aliases are for readers, editors and type checkers.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -20,3 +20,6 @@ Shape = Union[int, Tuple[int, ...]]
 Axis = Union[None, int, Sequence[int]]
 #: A kernel size, stride or pad: one int for both axes, or (height, width).
 Pair = Union[int, Tuple[int, int]]
+#: A weight initialiser (a layer's ``init=``): None (the default), a name such as ``'he'``, or a
+#: callable ``init(shape, fan_in, fan_out)`` returning an array of that shape.
+Initializer = Union[None, str, Callable[[Tuple[int, ...], int, int], np.ndarray]]
