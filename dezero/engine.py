@@ -183,8 +183,7 @@ def as_constant(x: object, like: np.ndarray | None = None) -> Constant:
     Python numbers are weak (NEP 50), under NumPy 1 and 2 alike: they take ``like``'s float dtype
     (``float32 Variable * 2.0`` stays float32). Arrays keep their dtype."""
     xp = np if like is None or like.__class__ is np.ndarray else cuda.get_array_module(like)
-    t = type(x)
-    if like is not None and (t is float or t is int or t is bool or t is complex):
+    if like is not None and ((t := type(x)) is float or t is int or t is bool or t is complex):
         dtype = like.dtype if like.dtype.kind in 'fc' and t is not complex else np.result_type(like.dtype, x)
         x = xp.asarray(x, dtype=dtype)
     else:
@@ -192,10 +191,10 @@ def as_constant(x: object, like: np.ndarray | None = None) -> Constant:
     return _output(x, None, Constant)
 
 
-def _output(y, node=None, cls=Variable, _new=object.__new__):
+def _output(y, node=None, cls=Variable, _new=object.__new__, _array=np.array, _scalar=np.generic):
     """A new Variable holding ``y`` (a 0-d array for a NumPy scalar), without Variable's checks."""
     v = _new(cls)
-    v.data = y if y.__class__ is np.ndarray else as_array(y)
+    v.data = y if y.__class__ is np.ndarray else _array(y) if isinstance(y, _scalar) else as_array(y)
     v.name = v.grad = v.creator = None
     v.generation, v.node = 0, node
     return v
@@ -240,7 +239,7 @@ class Function:
             max([x.generation for x in inputs])
         keep = self.keep_inputs
         self.inputs = list(inputs) if keep is None or len(keep) == n else \
-            [x if i in keep else _node(x) for i, x in enumerate(inputs)]
+            [x if i in keep else _node(x) for i, x in enumerate(inputs)] if keep else [_node(x) for x in inputs]
         if single:                        # its node is made when a Function needs it (_node)
             y.creator, y.generation, y.node = self, g + 1, None
             self.outputs = [weakref.ref(y)]
@@ -275,8 +274,9 @@ class Function:
 def _as_inputs(inputs):
     """The inputs as Variables: others become Constants like the first Variable, or else like the
     first array (``as_constant``: a Python number takes its float dtype)."""
-    like = [x.data for x in inputs if isinstance(x, Variable)] + [x for x in inputs if cuda.is_array(x)]
-    return [x if isinstance(x, Variable) else as_constant(x, like[0] if like else None) for x in inputs]
+    v = [x for x in inputs if isinstance(x, Variable)]
+    like = v[0].data if v else next((x for x in inputs if cuda.is_array(x)), None)
+    return [x if isinstance(x, Variable) else as_constant(x, like) for x in inputs]
 
 
 def _node(x):
