@@ -114,8 +114,8 @@ class DQNAgent:
         state, action, reward, next_state, terminated = batch[:5]
         qs = self.qnet(state)
         q = qs[np.arange(self.batch_size), action]            # Q(s, a): one value per row
+        # float64, as in the book's code (and so the same numbers as dqn_cartpole.py always gave)
         target = reward + (1 - terminated) * self.gamma * self.target_q(next_state)
-        target = target.astype(np.float32)
         loss = self.loss(q, target, batch)
         self.qnet.cleargrads()
         loss.backward()
