@@ -2,6 +2,8 @@
 from setuptools import setup, find_packages
 
 VERSION = '0.1.0'
+# ale-py's wheels (3 MB, NumPy only) need Python 3.10; on 3.9 the Atari example's test is skipped
+ALE_PY = 'ale-py>=0.9; python_version >= "3.10"'
 
 extras = {
     'gpu': ['cupy-cuda12x'],
@@ -10,7 +12,9 @@ extras = {
     'viz': ['graphviz'],
     'images': ['pillow'],
     'examples': ['matplotlib', 'pillow', 'gymnasium', 'tqdm'],
-    'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium'],
+    # the RL examples: gymnasium's CartPole and Pendulum, and Atari games (ale-py ships the ROMs)
+    'rl': ['matplotlib', 'gymnasium>=1.0', ALE_PY],
+    'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium', ALE_PY],
     'distributed': ['mpi4py'],
     'docs': ['mkdocs>=1.6,<2', 'mkdocs-material>=9.5', 'mkdocstrings[python]>=0.26',
              'mkdocs-autorefs>=1.3', 'mkdocs-static-i18n>=1.2'],
