@@ -12,7 +12,7 @@ That is the only change: everything else is dqn_cartpole.py's agent and loop (sh
 of 10,000, batches of 32, target synced every 20 episodes). 500 episodes, a greedy evaluation
 of 10 episodes every 20; the metrics give the episode at which the mean reward of the last 100
 episodes first reaches 195 (CartPole-v0's "solved"). --quick stops at the first greedy
-evaluation that reaches 195 (at most 100 episodes, evaluating every 10).
+evaluation that reaches 195 (at most 150 episodes, evaluating every 10).
 ``dqn_compare.py`` runs it next to DQN, Dueling DQN and prioritized replay over several seeds.
 
     python examples/rl/double_dqn.py --out out/double_dqn

@@ -6,7 +6,8 @@ for 500 episodes on each of 5 seeds (0 to 4; seed s seeds NumPy and ``random`` w
 resets episode i with s + 1 + i, as the single scripts do with ``--seed s``, so seed 0 repeats
 their runs). No greedy evaluations are played: the measure is the training reward itself,
 and above all the episode at which the mean of the last 100 episodes first reaches 195
-(CartPole-v0's "solved"; epsilon-greedy play makes that harder than for the greedy policy).
+(CartPole-v0's "solved"; epsilon-greedy play makes that harder than for the greedy policy),
+and the best such mean of each run.
 
 The figure shows, per variant, the mean over seeds of the 100-episode moving average, with the
 range of the seeds shaded, and each seed's episode to solve. After each run the results so far
@@ -88,9 +89,12 @@ def main(argv=None):
             solved = dqn.episodes_to_solve(rewards)
             results[name].append({'seed': seed, 'episodes_to_solve': solved, 'seconds': round(seconds, 1),
                                   'final_ma100': float(common.moving_average(rewards, 100)[-1]),
+                                  'best_ma100': float(common.moving_average(rewards, 100)[99:].max())
+                                  if len(rewards) >= 100 else None,
                                   'rewards': [int(r) for r in rewards]})
-            print(f'{name:12s} seed {seed}: the mean of 100 episodes reached 195 at episode {solved} '
-                  f'({seconds:.0f} s)', flush=True)
+            best = results[name][-1]['best_ma100']
+            print(f'{name:12s} seed {seed}: the mean of 100 episodes reached 195 at episode {solved}; '
+                  f'its best was {best if best is None else round(best, 1)} ({seconds:.0f} s)', flush=True)
             with atomic_write(os.path.join(args.out, 'runs.json')) as tmp:
                 with open(tmp, 'w', encoding='utf-8') as f:
                     json.dump(results, f)
@@ -104,6 +108,7 @@ def main(argv=None):
         table[name] = {'episodes_to_solve': solved, 'solved_runs': len(reached),
                        'median_episodes_to_solve': float(np.median(reached)) if reached else None,
                        'mean_final_ma100': float(np.mean([r['final_ma100'] for r in runs])),
+                       'best_ma100': [r['best_ma100'] for r in runs],
                        'seconds': round(sum(r['seconds'] for r in runs), 1)}
     metrics = {'episodes': episodes, 'seeds': seeds, 'variants': table, 'total_seconds': round(seconds, 1)}
     parts = [f'{name} {t["solved_runs"]}/{len(seeds)}'

@@ -13,7 +13,7 @@ between V and A). Every update then improves V(s), whatever action was replayed.
 Network: Linear(128) - ReLU shared, then V: Linear(128) - ReLU - Linear(1) and A: Linear(128)
 - ReLU - Linear(2). Everything else is dqn_cartpole.py's agent and loop (``rl/common/dqn.py``)
 with its settings; 500 episodes (--quick: stop at the first greedy evaluation of 195, at most
-100 episodes). ``dqn_compare.py`` runs it next to the other variants over several seeds.
+150 episodes). ``dqn_compare.py`` runs it next to the other variants over several seeds.
 
     python examples/rl/dueling_dqn.py --out out/dueling_dqn
 """

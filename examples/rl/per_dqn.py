@@ -17,7 +17,7 @@ w_i = (N P(i))^-beta / max_j w_j undo the bias, fully when beta = 1: beta grows 
 mean of the squared TD errors. alpha = 0.6, eps = 1e-3.
 
 Everything else is dqn_cartpole.py's agent and loop (``rl/common/dqn.py``) with its settings;
-500 episodes (--quick: stop at the first greedy evaluation of 195, at most 100 episodes).
+500 episodes (--quick: stop at the first greedy evaluation of 195, at most 150 episodes).
 ``dqn_compare.py`` runs it next to the other variants over several seeds.
 
     python examples/rl/per_dqn.py --out out/per_dqn

@@ -216,7 +216,7 @@ def settings(args, episodes=300, quick_episodes=200):
     return n, args.eval_interval or (10 if args.quick else 20), stop_at
 
 
-def run_variant(doc, name, make_agent, title, argv=None, episodes=500, quick_episodes=100):
+def run_variant(doc, name, make_agent, title, argv=None, episodes=500, quick_episodes=150):
     """The ``main`` of a CartPole DQN variant: train ``make_agent()`` and report.
 
     The full run plays ``episodes`` episodes (500: enough for the mean of 100 to reach 195);
