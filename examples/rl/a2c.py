@@ -89,7 +89,7 @@ def main(argv=None):
     tracker = onpolicy.EpisodeTracker(args.envs)
     updates = total // (args.envs * args.n_steps)
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     entropies = []
     for u in common.progress(range(updates), desc='A2C'):
         batch_obs, batch_actions, batch_rewards, batch_dones = [], [], [], []
@@ -113,7 +113,7 @@ def main(argv=None):
         if (u + 1) % max(1, updates // 10) == 0 and tracker.episodes:
             print(f'steps {tracker.steps:7d} | episodes {len(tracker.episodes):5d} | mean return of the last 100 '
                   f'{np.mean(tracker.returns[-100:]):6.1f} | entropy {np.mean(entropies[-100:]):.3f}', flush=True)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     envs.close()
 
     greedy = evaluate(agent.model.pi, make_env())
@@ -125,11 +125,12 @@ def main(argv=None):
                'episodes': len(returns), 'episodes_to_solve': episode_solved, 'steps_to_solve': steps_solved,
                'mean_return_last_100': float(np.mean(returns[-100:])),
                'mean_return_last_20': float(np.mean(returns[-20:])),
-               'greedy_eval': greedy, 'train_seconds': round(seconds, 1)}
+               'greedy_eval': greedy, 'train_seconds': round(seconds, 1),
+               'train_cpu_seconds': round(cpu_seconds, 1)}
     solved = (f'the mean of 100 episodes reached 195 at episode {episode_solved} ({steps_solved:,} steps)'
               if episode_solved else 'the mean of 100 episodes did not reach 195')
     summary = (f'a2c: mean return of the last 100 episodes {metrics["mean_return_last_100"]:.1f} / {MAX_STEPS} '
-               f'after {tracker.steps:,} steps ({seconds:.0f} s); {solved}; greedy evaluation {greedy:.1f}')
+               f'after {tracker.steps:,} steps ({cpu_seconds:.0f} s of CPU); {solved}; greedy evaluation {greedy:.1f}')
     return common.finish(args, metrics, summary, figures)
 
 

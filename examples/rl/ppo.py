@@ -158,7 +158,7 @@ def main(argv=None):
     rollouts = max(1, total // (args.envs * T))
     scale = cfg['reward_scale']
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     clip_fractions = []
     for k in common.progress(range(rollouts), desc='PPO'):
         buf = {key: [] for key in ('obs', 'actions', 'logp', 'rewards', 'dones', 'values')}
@@ -185,7 +185,7 @@ def main(argv=None):
             print(f'steps {tracker.steps:7d} | episodes {len(tracker.episodes):5d} | mean return of the last 100 '
                   f'{np.mean(tracker.returns[-100:]):8.1f} | clip fraction {clip_fractions[-1]:.3f} | '
                   f'{time.perf_counter() - start:4.0f} s', flush=True)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     envs.close()
 
     if continuous:
@@ -209,13 +209,14 @@ def main(argv=None):
                'mean_return_last_100': float(np.mean(returns[-100:])),
                'mean_return_last_20': float(np.mean(returns[-20:])),
                'greedy_eval': greedy, 'random_policy': random_level,
-               'mean_clip_fraction': float(np.mean(clip_fractions)), 'train_seconds': round(seconds, 1)}
+               'mean_clip_fraction': float(np.mean(clip_fractions)), 'train_seconds': round(seconds, 1),
+               'train_cpu_seconds': round(cpu_seconds, 1)}
     if continuous:
         metrics['final_log_std'] = pi.log_std.data.ravel().tolist()
     reached = (f'the mean of 100 episodes reached {cfg["target"]:g} at episode {episode_hit} ({steps_hit:,} steps)'
                if episode_hit else f'the mean of 100 episodes did not reach {cfg["target"]:g}')
     summary = (f'ppo ({args.env}): mean return of the last 100 episodes {metrics["mean_return_last_100"]:.1f} after '
-               f'{tracker.steps:,} steps ({seconds:.0f} s); {reached}; greedy evaluation {greedy:.1f} '
+               f'{tracker.steps:,} steps ({cpu_seconds:.0f} s of CPU); {reached}; greedy evaluation {greedy:.1f} '
                f'(random policy {random_level:.1f})')
     return common.finish(args, metrics, summary, figures)
 

@@ -187,6 +187,6 @@ def plot_returns(episodes, out, filename, title, random_level, target=None, ylim
     ax.set(xlabel='environment steps (thousands)', ylabel='return', title=title)
     if ylim:
         ax.set_ylim(*ylim)
-    ax.legend(loc='lower right' if ylim is None or random_level < 0 else 'upper left', fontsize=8)
+    ax.legend(loc='lower right', fontsize=8)
     ax.grid(alpha=0.3)
     return common.save_figure(fig, out, filename)
