@@ -282,3 +282,33 @@ def test_gae_and_n_step_returns_against_direct_sums():
                                           + gamma ** 3 * last[0], rewards[4, 0] + gamma * rewards[5, 0]
                                           + gamma ** 2 * last[0], rewards[5, 0] + gamma * last[0]])
     assert R[2, 0] == rewards[2, 0]                   # the episode ended there: nothing bootstrapped
+
+
+# =============================================================================
+# dqn_compare.py --from-runs: the report of a (partly) finished comparison
+# =============================================================================
+def test_dqn_compare_reports_from_saved_runs(tmp_path, capsys):
+    pytest.importorskip('matplotlib')
+    pytest.importorskip('gymnasium')
+    import json
+    from examples.rl import dqn_compare
+    from examples.rl.common.dqn import episodes_to_solve
+    solving = [20] * 100 + [200] * 100  # the mean of 100 reaches 195 at episode 198 (98 x 200, 2 x 20)
+    assert episodes_to_solve(solving) == 198 and episodes_to_solve([200] * 99) is None
+    runs = {'DQN': [{'seed': 0, 'rewards': solving, 'episodes_to_solve': 198, 'final_ma100': 200.0,
+                     'best_ma100': 200.0, 'seconds': 1.0},
+                    {'seed': 1, 'rewards': [20] * 200, 'episodes_to_solve': None, 'final_ma100': 20.0,
+                     'best_ma100': 20.0, 'seconds': 2.0}],
+            'Double DQN': [], 'Dueling DQN': [], 'PER DQN': []}       # a comparison still running
+    path = tmp_path / 'runs.json'
+    path.write_text(json.dumps(runs))
+    m = dqn_compare.main(['--from-runs', str(path), '--out', str(tmp_path / 'out')])
+    assert list(m['variants']) == ['DQN'] and m['seeds'] == [0, 1] and m['episodes'] == 200
+    assert m['variants']['DQN']['episodes_to_solve'] == [198, None]
+    assert m['variants']['DQN']['median_episodes_to_solve'] == 198 and m['total_seconds'] == 3.0
+    assert (tmp_path / 'out' / 'dqn_compare.png').read_bytes()[:4] == b'\x89PNG'
+    assert capsys.readouterr().out.strip().endswith('DQN 1/2 (median episode 198)')
+    (tmp_path / 'empty.json').write_text(json.dumps({'DQN': []}))
+    with pytest.raises(SystemExit):
+        dqn_compare.main(['--from-runs', str(tmp_path / 'empty.json'), '--out', str(tmp_path / 'out2')])
+    assert 'holds no finished run' in capsys.readouterr().err

@@ -11,8 +11,9 @@ and the best such mean of each run.
 
 The figure shows, per variant, the mean over seeds of the 100-episode moving average, with the
 range of the seeds shaded, and each seed's episode to solve. After each run the results so far
-are written to ``runs.json``, so a long comparison can be watched. --quick: 2 seeds of 30
-episodes (a smoke test: nothing is learnt in 30 episodes).
+are written to ``runs.json``, so a long comparison can be watched: ``--from-runs runs.json``
+draws the figure and writes the metrics from the runs finished so far, without training.
+--quick: 2 seeds of 30 episodes (a smoke test: nothing is learnt in 30 episodes).
 
     python examples/rl/dqn_compare.py --out out/dqn_compare
 """
@@ -48,28 +49,47 @@ def run_one(make_agent, seed, episodes):
 
 
 def plot(results, episodes, out, filename):
+    """Left: the mean over seeds of the 100-episode moving average (shaded: the seeds' range).
+    Right: each seed's best 100-episode mean, against the 195 that counts as solved."""
     fig, (ax, ax2) = common.new_figure(1, 2, figsize=(11, 4.0), width_ratios=(2.2, 1))
     x = np.arange(1, episodes + 1)
     for k, (name, runs) in enumerate(results.items()):
         curves = np.array([common.moving_average(r['rewards'], 100) for r in runs])
-        line, = ax.plot(x, curves.mean(axis=0), label=f'{name} (mean of {len(runs)} seeds)')
+        solved = sum(r['episodes_to_solve'] is not None for r in runs)
+        line, = ax.plot(x, curves.mean(axis=0), label=f'{name} (solved in {solved} of {len(runs)} seeds)')
         ax.fill_between(x, curves.min(axis=0), curves.max(axis=0), color=line.get_color(), alpha=0.15)
-        solved = [r['episodes_to_solve'] for r in runs]
-        xs = k + np.linspace(-0.15, 0.15, len(solved))
-        for xk, s in zip(xs, solved):
-            ax2.scatter([xk], [s if s is not None else episodes + 25], color=line.get_color(),
-                        marker='o' if s is not None else 'x', s=22)
-    ax.axhline(dqn.SOLVED, color='gray', linestyle=':', linewidth=0.8)
+        best = [r['best_ma100'] for r in runs if r['best_ma100'] is not None]
+        ax2.scatter(k + np.linspace(-0.15, 0.15, len(best)), best, color=line.get_color(), s=22)
+    for a in (ax, ax2):
+        a.axhline(dqn.SOLVED, color='gray', linestyle=':', linewidth=0.8)
+        a.grid(alpha=0.3)
     ax.set(xlabel='episode', ylabel='mean reward of the last 100 episodes', ylim=(0, 210),
-           title='DQN variants on CartPole (shaded: range over seeds)')
+           title=f'DQN variants on CartPole, {len(next(iter(results.values())))} seeds (shaded: their range)')
     ax.legend(loc='upper left', fontsize=8)
-    ax.grid(alpha=0.3)
-    ax2.axhline(episodes, color='gray', linestyle=':', linewidth=0.8)
-    ax2.set_xticks(range(len(results)), [n.replace(' DQN', '') for n in results])
-    ax2.set(ylabel='episode the mean of 100 reaches 195', ylim=(0, episodes + 50),
-            title=f'episodes to solve (x: not within {episodes})')
-    ax2.grid(alpha=0.3)
+    ax2.set_xticks(range(len(results)), [n.replace(' DQN', '') or n for n in results])
+    ax2.set_xlim(-0.5, len(results) - 0.5)
+    ax2.set(ylabel='best mean of 100 episodes', ylim=(0, 210), title='best 100-episode mean of each seed')
     return common.save_figure(fig, out, filename)
+
+
+def report(args, results, episodes, seeds, seconds):
+    """The figure, metrics.json and the summary line from the runs of every variant."""
+    figures = [plot(results, episodes, args.out, 'dqn_compare.png')]
+    table = {}
+    for name, runs in results.items():
+        solved = [r['episodes_to_solve'] for r in runs]
+        reached = sorted(s for s in solved if s is not None)
+        table[name] = {'episodes_to_solve': solved, 'solved_runs': len(reached),
+                       'median_episodes_to_solve': float(np.median(reached)) if reached else None,
+                       'mean_final_ma100': float(np.mean([r['final_ma100'] for r in runs])),
+                       'best_ma100': [r['best_ma100'] for r in runs],
+                       'seconds': round(sum(r['seconds'] for r in runs), 1)}
+    metrics = {'episodes': episodes, 'seeds': seeds, 'variants': table, 'total_seconds': round(seconds, 1)}
+    parts = [f'{name} {t["solved_runs"]}/{len(seeds)}'
+             + (f' (median episode {t["median_episodes_to_solve"]:.0f})' if t['solved_runs'] else '')
+             for name, t in table.items()]
+    summary = f'dqn_compare: runs whose mean of 100 episodes reached 195 within {episodes}: ' + ', '.join(parts)
+    return common.finish(args, metrics, summary, figures)
 
 
 def main(argv=None):
@@ -77,7 +97,17 @@ def main(argv=None):
     parser.add_argument('--episodes', type=int, default=None, help='episodes per run (default 500, 30 with --quick)')
     parser.add_argument('--seeds', type=int, default=None,
                         help='seeds per variant: --seed, --seed + 1, ... (default 5, 2 with --quick)')
+    parser.add_argument('--from-runs', metavar='RUNS_JSON', default=None,
+                        help='train nothing: redraw the figure and metrics from the runs.json of an earlier run')
     args = common.parse(parser, argv)
+    if args.from_runs:
+        with open(args.from_runs, encoding='utf-8') as f:
+            results = {name: runs for name, runs in json.load(f).items() if runs}   # a run still going: the finished ones
+        if not results:
+            parser.error(f'--from-runs: {args.from_runs} holds no finished run')
+        first = next(iter(results.values()))
+        return report(args, results, len(first[0]['rewards']), [r['seed'] for r in first],
+                      sum(r['seconds'] for runs in results.values() for r in runs))
     episodes = args.episodes or (30 if args.quick else 500)
     seeds = list(range(args.seed, args.seed + (args.seeds or (2 if args.quick else 5))))
 
@@ -100,22 +130,7 @@ def main(argv=None):
                     json.dump(results, f)
     seconds = time.perf_counter() - start
 
-    figures = [plot(results, episodes, args.out, 'dqn_compare.png')]
-    table = {}
-    for name, runs in results.items():
-        solved = [r['episodes_to_solve'] for r in runs]
-        reached = sorted(s for s in solved if s is not None)
-        table[name] = {'episodes_to_solve': solved, 'solved_runs': len(reached),
-                       'median_episodes_to_solve': float(np.median(reached)) if reached else None,
-                       'mean_final_ma100': float(np.mean([r['final_ma100'] for r in runs])),
-                       'best_ma100': [r['best_ma100'] for r in runs],
-                       'seconds': round(sum(r['seconds'] for r in runs), 1)}
-    metrics = {'episodes': episodes, 'seeds': seeds, 'variants': table, 'total_seconds': round(seconds, 1)}
-    parts = [f'{name} {t["solved_runs"]}/{len(seeds)}'
-             + (f' (median episode {t["median_episodes_to_solve"]:.0f})' if t['solved_runs'] else '')
-             for name, t in table.items()]
-    summary = f'dqn_compare: runs whose mean of 100 episodes reached 195 within {episodes}: ' + ', '.join(parts)
-    return common.finish(args, metrics, summary, figures)
+    return report(args, results, episodes, seeds, seconds)
 
 
 if __name__ == '__main__':
