@@ -102,7 +102,7 @@ def main(argv=None):
     args = common.parse(parser, argv)
     if args.from_runs:
         with open(args.from_runs, encoding='utf-8') as f:
-            results = {name: runs for name, runs in json.load(f).items() if runs}   # a run still going: the finished ones
+            results = {name: runs for name, runs in json.load(f).items() if runs}  # only finished runs
         if not results:
             parser.error(f'--from-runs: {args.from_runs} holds no finished run')
         first = next(iter(results.values()))
