@@ -22,6 +22,7 @@ import sys
 
 if __package__ in (None, ''):   # run as a script: import `examples` and `dezero` from this checkout
     sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir)))
+from examples import common  # noqa: E402
 from examples.rl.common import dqn  # noqa: E402
 
 import dezero.functions as F  # noqa: E402
@@ -52,7 +53,8 @@ def make_agent():
 
 
 def main(argv=None):
-    return dqn.run_variant(__doc__, 'dueling_dqn', make_agent, 'Dueling DQN on CartPole', argv)
+    parser = common.make_parser(__doc__, 'dueling_dqn')
+    return dqn.run_variant(parser, make_agent, 'Dueling DQN on CartPole', argv)
 
 
 if __name__ == '__main__':

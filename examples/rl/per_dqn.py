@@ -27,6 +27,7 @@ import sys
 
 if __package__ in (None, ''):   # run as a script: import `examples` and `dezero` from this checkout
     sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir)))
+from examples import common  # noqa: E402
 from examples.rl.common import dqn  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -159,7 +160,8 @@ def make_agent():
 
 
 def main(argv=None):
-    return dqn.run_variant(__doc__, 'per_dqn', make_agent, 'DQN with prioritized replay on CartPole', argv)
+    parser = common.make_parser(__doc__, 'per_dqn')
+    return dqn.run_variant(parser, make_agent, 'DQN with prioritized replay on CartPole', argv)
 
 
 if __name__ == '__main__':

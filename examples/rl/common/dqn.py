@@ -216,15 +216,17 @@ def settings(args, episodes=300, quick_episodes=200):
     return n, args.eval_interval or (10 if args.quick else 20), stop_at
 
 
-def run_variant(doc, name, make_agent, title, argv=None, episodes=500, quick_episodes=150):
+def run_variant(parser, make_agent, title, argv=None, episodes=500, quick_episodes=150):
     """The ``main`` of a CartPole DQN variant: train ``make_agent()`` and report.
 
-    The full run plays ``episodes`` episodes (500: enough for the mean of 100 to reach 195);
-    ``--quick`` stops at the first greedy evaluation that reaches 195, after at most
-    ``quick_episodes``. Writes ``<name>_rewards.png``, ``<name>_best.npz`` and metrics.json.
+    ``parser`` is the script's ``common.make_parser(__doc__, name)``. The full run plays
+    ``episodes`` episodes; ``--quick`` stops at the first greedy evaluation that reaches 195,
+    after at most ``quick_episodes``. Writes ``<name>_rewards.png``, ``<name>_best.npz`` and
+    metrics.json.
     """
     from examples.rl.common.cartpole import MAX_STEPS, make_env
-    args = common.parse(add_options(common.make_parser(doc, name), episodes, quick_episodes), argv)
+    args = common.parse(add_options(parser, episodes, quick_episodes), argv)
+    name = args.example
     n, eval_interval, stop_at = settings(args, episodes, quick_episodes)
     env, eval_env = make_env(), make_env()
     agent = make_agent()
