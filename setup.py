@@ -18,14 +18,18 @@ def read_version():
 
 
 VERSION = read_version()
+# ale-py's wheels (3 MB, NumPy only) need Python 3.10; on 3.9 the Atari example's test is skipped
+ALE_PY = 'ale-py>=0.9; python_version >= "3.10"'
 
 extras = {
     'gpu': ['cupy-cuda12x'],
     'gpu-cuda12x': ['cupy-cuda12x'],
     'gpu-cuda13x': ['cupy-cuda13x'],
     'images': ['pillow'],
-    'examples': ['matplotlib', 'pillow', 'gymnasium', 'tqdm'],
-    'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium'],
+    'examples': ['matplotlib', 'pillow', 'gymnasium>=1.0', 'tqdm', ALE_PY],
+    # the RL examples: gymnasium's CartPole and Pendulum, and Atari games (ale-py ships the ROMs)
+    'rl': ['matplotlib', 'gymnasium>=1.0', ALE_PY],
+    'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium>=1.0', ALE_PY],
     'distributed': ['mpi4py'],
     # dezero.onnx.export, and ONNX Runtime to run the files (the tests compare it with dezero)
     'onnx': ['onnx>=1.13', 'onnxruntime>=1.14'],

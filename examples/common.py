@@ -80,7 +80,7 @@ from dezero import utils  # noqa: E402
 from dezero.utils import atomic_write  # noqa: E402
 
 # pip's name for the modules whose package is called otherwise
-PIP_NAMES = {'PIL': 'pillow'}
+PIP_NAMES = {'PIL': 'pillow', 'ale_py': 'ale-py'}
 DOWNLOAD_TIMEOUT = 60        # seconds without data before a download gives up, as in steps/book_data.py
 
 

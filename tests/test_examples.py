@@ -20,6 +20,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+import numpy as np
 import pytest
 
 pytest.importorskip('matplotlib')
@@ -167,6 +168,71 @@ def check_policy_gradient(m, out):
 def check_actor_critic(m, out):
     # one-step actor-critic is noisier: 6 seeds of the quick run gave 59-200 over the last 50 episodes
     assert m['mean_reward_last_50'] >= 2 * 22.1
+
+
+# Chapter 10 (one step further): the DQN variants, A2C, PPO and DQN from pixels
+def check_dqn_variant(m, out):
+    # --quick stops at the first greedy evaluation >= 195, after at most 150 episodes; the random
+    # policy scores 22. Seeds 0-3 of the quick runs gave best evaluations of 180-200 (Double DQN),
+    # 72-200 (Dueling DQN) and 152-200 (prioritized replay)
+    assert m['best_eval'] >= 2 * 22.1
+    assert m['reloaded_eval'] == m['best_eval']          # the saved best weights play the same
+    assert m['episodes'] <= 150 and m['best_eval_episode'] <= m['episodes']
+    name = m['example']
+    assert os.path.exists(os.path.join(out, f'{name}_best.npz'))
+
+
+def check_dqn_compare(m, out):
+    # a smoke run: 2 seeds of 30 episodes per variant, too short to learn (or for a mean of 100)
+    assert list(m['variants']) == ['DQN', 'Double DQN', 'Dueling DQN', 'PER DQN'] and m['seeds'] == [0, 1]
+    with open(os.path.join(out, 'runs.json'), encoding='utf-8') as f:
+        runs = json.load(f)
+    for name, variant in m['variants'].items():
+        assert variant['episodes_to_solve'] == [None, None] and variant['solved_runs'] == 0
+        rewards = [r['rewards'] for r in runs[name]]
+        assert [len(r) for r in rewards] == [30, 30] and rewards[0] != rewards[1]
+        assert all(8 <= x <= 200 for r in rewards for x in r)
+        assert [r['seed'] for r in runs[name]] == [0, 1]
+
+
+def check_a2c(m, out):
+    # 20,000 steps of 8 environments; the random policy scores 22. Seeds 0-3 gave means of 90-200
+    # over the last 20 episodes and greedy evaluations of 149-200
+    assert m['env_steps'] == 20_000 and m['updates'] == 500
+    assert m['mean_return_last_20'] >= 3 * 22.1
+    assert m['greedy_eval'] >= 100
+
+
+def check_ppo(m, out):
+    # 20,000 steps (19 rollouts of 8 x 128). Seeds 0-3 gave means of 181-184 over the last 20
+    # episodes, greedy evaluations of 200 and clip fractions of 0.03-0.05
+    assert m['env'] == 'cartpole' and m['rollouts'] == 19 and m['env_steps'] == 19 * 8 * 128
+    assert m['mean_return_last_20'] >= 3 * 22.1
+    assert m['greedy_eval'] >= 100
+    assert 0 < m['mean_clip_fraction'] < 0.5
+
+
+def check_ppo_pendulum(m, out):
+    # two rollouts of 8 x 256 steps: a smoke test of the Gaussian policy; the random policy
+    # loses about 1,100 to 1,200 per 200-step episode (seeds 0-3: -1104 to -1176); two rollouts
+    # teach nothing yet (greedy evaluations of -1063 to -1670), but sigma and the policy move
+    assert m['env'] == 'pendulum' and m['env_steps'] == 4096 and m['episodes'] == 16
+    assert -1600 <= m['random_policy'] <= -800
+    assert len(m['final_log_std']) == 1 and m['final_log_std'] != [0.0]
+    assert 0 < m['mean_clip_fraction'] < 0.5
+
+
+def check_dqn_pixels(m, out):
+    # 1,000 steps = 4,000 frames of Breakout, learning from step 250: the machinery, not learning
+    assert m['game'] == 'Breakout' and m['frames'] == 4000 and m['steps'] == 1000
+    assert m['updates'] == sum(1 for t in range(250, 1000) if t % 4 == 0)     # every 4th step from 250
+    assert m['frame_bytes_per_transition'] == 84 * 84            # one uint8 screen per transition
+    assert m['stacked_uint8_bytes_per_transition'] == 8 * 84 * 84
+    assert m['replay_bytes'] < 1.01 * m['replay_capacity'] * 84 * 84 + 16 * m['replay_capacity']
+    assert isinstance(m['mean_loss_last_1000'], float) and m['mean_loss_last_1000'] > 0
+    assert len(m['random_scores']) == m['eval_games'] == 1 and len(m['evals']) == 1
+    with np.load(os.path.join(out, 'dqn_pixels.npz')) as weights:      # the CNN's 8 arrays, 4 actions
+        assert len(weights.files) == 8 and sorted(w.shape for w in weights.values())[0] == (4,)
 
 
 # =============================================================================
@@ -359,6 +425,15 @@ EXAMPLES = [
     Example('rl/reinforce.py', check_policy_gradient, needs=('gymnasium',)),
     Example('rl/reinforce_baseline.py', check_policy_gradient, needs=('gymnasium',)),
     Example('rl/actor_critic.py', check_actor_critic, needs=('gymnasium',), slow=True),
+    Example('rl/double_dqn.py', check_dqn_variant, needs=('gymnasium',)),
+    Example('rl/dueling_dqn.py', check_dqn_variant, needs=('gymnasium',)),
+    Example('rl/per_dqn.py', check_dqn_variant, needs=('gymnasium',)),
+    Example('rl/dqn_compare.py', check_dqn_compare, needs=('gymnasium',)),
+    Example('rl/a2c.py', check_a2c, needs=('gymnasium',)),
+    Example('rl/ppo.py', check_ppo, needs=('gymnasium',)),
+    Example('rl/ppo.py', check_ppo_pendulum, args=('--env', 'pendulum'), needs=('gymnasium',),
+            id='rl/ppo.py-pendulum'),
+    Example('rl/dqn_pixels.py', check_dqn_pixels, needs=('gymnasium', 'ale_py')),
     Example('classic/gates_perceptron.py', check_gates),
     Example('classic/activations.py', check_activations),
     Example('classic/gradient_check.py', check_gradient_check),
