@@ -1,7 +1,6 @@
 """The parts of the chapter-10 RL examples that can be checked exactly, without training:
-the functions pending a move into dezero.functions (values against NumPy, first and second
-derivatives against central differences), the sum tree of prioritized replay, the frame
-replay buffer of dqn_pixels.py, the screen resizing, GAE and the n-step returns.
+PPO's clipped objective, the sum tree of prioritized replay, the frame replay buffer of
+dqn_pixels.py, the screen resizing, GAE and the n-step returns.
 The end-to-end --quick runs are rows of tests/test_examples.py."""
 import os
 import sys
@@ -10,120 +9,18 @@ from collections import deque
 import numpy as np
 import pytest
 
-import dezero
 from dezero import Variable
-from dezero.utils import numerical_grad
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from examples.rl import _pending_functions as P  # noqa: E402
 from examples.rl.dqn_pixels import FrameReplayBuffer, area_matrix  # noqa: E402
 from examples.rl.per_dqn import PrioritizedReplayBuffer, SumTree  # noqa: E402
 
 
-def _log_softmax(x):
-    z = x - x.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
-def _grad_and_hessian_check(f, x, rtol=1e-5, atol=1e-6):
-    """Backprop gradient of sum(f(x)) against central differences, and the gradient of
-    sum(w * grad) (a Hessian-vector product, by double backprop) against differences of the gradient."""
-    x = np.asarray(x, dtype=np.float64)
-    v = Variable(x.copy())
-    gx = dezero.grad(dezero.functions.sum(f(v)), v, create_graph=True)
-    np.testing.assert_allclose(gx.data, numerical_grad(lambda a: f(Variable(a)).data, x.copy()), rtol=rtol, atol=atol)
-    w = np.random.RandomState(1).randn(*x.shape)
-    ggx = dezero.grad(dezero.functions.sum(gx * w), v)
-
-    def first(a):
-        va = Variable(a)
-        return (dezero.grad(dezero.functions.sum(f(va)), va).data * w).sum()
-    np.testing.assert_allclose(ggx.data, numerical_grad(first, x.copy()), rtol=1e-4, atol=1e-5)
-
-
 # =============================================================================
-# Functions pending the move into dezero.functions
+# PPO's clipped objective (the policies' log-probabilities and entropies are dezero.functions,
+# tested in tests/functions/test_distributions.py)
 # =============================================================================
-def test_select_item_values_gradients_and_errors():
-    x = np.arange(12.0).reshape(4, 3)
-    t = np.array([2, 0, 1, 2])
-    assert P.select_item(x, t).data.tolist() == [2.0, 3.0, 7.0, 11.0]
-    v = Variable(x)
-    P.select_item(v, t).backward()
-    expected = np.zeros_like(x)
-    expected[np.arange(4), t] = 1
-    assert (v.grad.data == expected).all()
-    _grad_and_hessian_check(lambda a: P.select_item(a, t) ** 2, x / 10)
-    with pytest.raises(ValueError, match=r'select_item: t must hold one integer index per row.*\(3,\)'):
-        P.select_item(x, np.array([0, 1, 2]))
-    with pytest.raises(ValueError, match='select_item: t must hold one integer'):
-        P.select_item(x, np.array([0.0, 1.0, 2.0, 0.0]))
-    with pytest.raises(IndexError, match=r'select_item: t must lie in \[0, 3\)'):
-        P.select_item(x, np.array([0, 1, 3, 0]))
-    with pytest.raises(ValueError, match=r'select_item: x must be 2-D.*\(12,\)'):
-        P.select_item(x.ravel(), t)
-
-
-def test_categorical_log_prob_and_entropy():
-    rng = np.random.RandomState(0)
-    logits = rng.randn(5, 4) * 3
-    t = np.array([0, 3, 1, 1, 2])
-    logp = _log_softmax(logits)
-    np.testing.assert_allclose(P.categorical_log_prob(logits, t).data, logp[np.arange(5), t], rtol=1e-12)
-    p = np.exp(logp)
-    H = -(p * logp).sum(axis=1)
-    np.testing.assert_allclose(P.categorical_entropy(logits).data, H, rtol=1e-12)
-    # closed-form derivatives of the docstrings
-    v = Variable(logits)
-    P.categorical_log_prob(v, t).backward()
-    np.testing.assert_allclose(v.grad.data, np.eye(4)[t] - p, atol=1e-12)
-    v = Variable(logits)
-    P.categorical_entropy(v).backward()
-    np.testing.assert_allclose(v.grad.data, -p * (logp + H[:, None]), atol=1e-12)
-    _grad_and_hessian_check(lambda a: P.categorical_log_prob(a, t), logits)
-    _grad_and_hessian_check(P.categorical_entropy, logits)
-    # uniform: entropy log K; extreme logits stay finite
-    assert P.categorical_entropy(np.zeros((1, 4))).data[0] == pytest.approx(np.log(4))
-    assert np.isfinite(P.categorical_log_prob(np.array([[1000.0, -1000.0]]), np.array([1])).data).all()
-    f32 = P.categorical_log_prob(logits.astype(np.float32), t)
-    assert f32.dtype == np.float32 and P.categorical_entropy(logits.astype(np.float32)).dtype == np.float32
-    with pytest.raises(ValueError, match=r'categorical_entropy: logits must be 2-D.*\(4,\)'):
-        P.categorical_entropy(np.zeros(4))
-
-
-def test_gaussian_log_prob_and_entropy():
-    rng = np.random.RandomState(0)
-    x, mean, log_std = rng.randn(6, 2), rng.randn(6, 2), rng.randn(6, 2) * 0.5
-    std = np.exp(log_std)
-    ref = (-0.5 * ((x - mean) / std) ** 2 - log_std - 0.5 * np.log(2 * np.pi)).sum(-1)
-    np.testing.assert_allclose(P.gaussian_log_prob(x, mean, log_std).data, ref, rtol=1e-12)
-    # closed-form derivatives of the docstring, z = (x - mean) / std
-    z = (x - mean) / std
-    vx, vm, vs = Variable(x), Variable(mean), Variable(log_std)
-    P.gaussian_log_prob(vx, vm, vs).backward()
-    np.testing.assert_allclose(vm.grad.data, z / std, rtol=1e-12)
-    np.testing.assert_allclose(vs.grad.data, z ** 2 - 1, rtol=1e-12)
-    np.testing.assert_allclose(vx.grad.data, -z / std, rtol=1e-12)
-    _grad_and_hessian_check(lambda m: P.gaussian_log_prob(x, m, log_std), mean)
-    _grad_and_hessian_check(lambda s: P.gaussian_log_prob(x, mean, s), log_std)
-    # one learned log_std per dimension broadcasts over the batch, as in ppo.py
-    row = log_std[:1]
-    np.testing.assert_allclose(P.gaussian_log_prob(x, mean, row).data,
-                               P.gaussian_log_prob(x, mean, np.repeat(row, 6, axis=0)).data, rtol=1e-12)
-    # scipy-free check of the entropy: -E[log p] by Monte Carlo, and the closed form
-    H = P.gaussian_entropy(log_std).data
-    np.testing.assert_allclose(H, (log_std + 0.5 * (1 + np.log(2 * np.pi))).sum(-1), rtol=1e-12)
-    samples = mean[0] + std[0] * np.random.RandomState(2).randn(200_000, 2)
-    mc = -P.gaussian_log_prob(samples, np.broadcast_to(mean[0], samples.shape), log_std[:1]).data.mean()
-    assert mc == pytest.approx(H[0], abs=0.02)
-    vs = Variable(log_std)
-    P.gaussian_entropy(vs).backward()
-    assert (vs.grad.data == 1).all()
-    with pytest.raises(ValueError, match=r'gaussian_log_prob: x and mean must have the same shape.*\(6, 2\).*\(6, 1\)'):
-        P.gaussian_log_prob(x, mean[:, :1], log_std)
-
-
 def test_ppo_clipped_objective_gradient_is_zero_where_the_clip_binds():
     """F.minimum and F.clip, as ppo.py combines them: no push beyond 1 +- eps in the advantage's direction."""
     import dezero.functions as F

@@ -7,7 +7,7 @@ below it. The modules of this package hold one family each:
 ========================  ====================================================================
 ``arithmetic``            add, sub, mul, div, neg, pow, power (the Variable operators)
 ``elementwise``           sin, cos, tanh, exp, log, abs, sqrt, square, erf, clip, maximum, ...
-``shape``                 reshape, transpose, get_item, stack, concat, split, broadcast_to, ...
+``shape``                 reshape, transpose, get_item, select_item, stack, concat, split, ...
 ``reductions``            sum, average (mean), max, min, logsumexp
 ``linear``                matmul, linear, linear_simple, embed_id
 ``activations``           sigmoid, relu, leaky_relu, softplus, elu, gelu, softmax, log_softmax
@@ -16,6 +16,7 @@ below it. The modules of this package hold one family each:
 ``noise``                 dropout
 ``conv``                  conv2d, deconv2d, pooling, average_pooling, im2col, col2im
 ``recurrent``             the fused LSTM step
+``distributions``         log-probabilities and entropies of categorical and Gaussian policies
 ========================  ====================================================================
 
 Importing this package installs the operators and the function-backed methods on Variable
@@ -34,6 +35,8 @@ from dezero.functions.conv import (  # noqa: F401
     AveragePooling, Col2im, Conv2d, Conv2DGradW, Deconv2d, Im2col, Pooling, Pooling2DGrad,
     Pooling2DWithIndexes, average_pooling, col2im, conv2d, conv2d_simple, deconv2d, im2col, pooling,
     pooling_simple)
+from dezero.functions.distributions import (  # noqa: F401
+    categorical_entropy, categorical_log_prob, gaussian_entropy, gaussian_log_prob)
 from dezero.functions.elementwise import (  # noqa: F401
     Abs, Clip, Cos, Erf, Exp, Log, Maximum, Minimum, Sin, Sqrt, Square, Tanh, TanhGrad, Where, abs, clip,
     cos, erf, exp, log, maximum, minimum, sin, sqrt, square, tanh, where)
@@ -48,7 +51,7 @@ from dezero.functions.recurrent import LSTMCell, LSTMCellGrad, lstm_cell  # noqa
 from dezero.functions.reductions import LogSumExp, Max, Min, Sum, average, logsumexp, max, mean, min, sum  # noqa: F401
 from dezero.functions.shape import (  # noqa: F401
     BroadcastTo, Concat, GetItem, GetItemGrad, Reshape, Split, Stack, SumTo, Transpose, broadcast_to,
-    concat, expand_dims, flatten, get_item, reshape, split, squeeze, stack, sum_to, transpose)
+    concat, expand_dims, flatten, get_item, reshape, select_item, split, squeeze, stack, sum_to, transpose)
 from dezero.functions import arithmetic as _arithmetic
 
 

@@ -18,7 +18,7 @@ from dezero.engine import Constant, Function, Variable, as_array, as_variable
 from dezero.functions.activations import log_softmax_array, softmax, softplus
 from dezero.functions.elementwise import abs, clip, log
 from dezero.functions.reductions import sum
-from dezero.functions.shape import reshape
+from dezero.functions.shape import _label_index, reshape
 
 if TYPE_CHECKING:
     from dezero.typing import Operand
@@ -138,24 +138,6 @@ def huber_loss(x0: Operand, x1: Operand, delta: float = 1.0) -> Variable:
 # =============================================================================
 # Classification: softmax_cross_entropy / sigmoid_cross_entropy / binary_cross_entropy
 # =============================================================================
-def _label_index(name, x, t):
-    """Integer labels ``t`` (an array) as an index array of shape (N, 1, ...) for x of shape (N, C, ...)."""
-    if x.ndim < 2:
-        raise ValueError(f'{name}: x must have a class axis, shape (N, C) or (N, C, ...); got {x.shape}')
-    if t.dtype.kind not in 'iu':
-        raise TypeError(f'{name}: labels t must be integer class indices, got dtype {t.dtype}')
-    expected = (x.shape[0],) + x.shape[2:]
-    if t.shape != expected and not (x.ndim == 2 and t.shape == (x.shape[0], 1)):
-        extra = ' or (N, 1)' if x.ndim == 2 else ''
-        raise ValueError(f'{name}: labels of shape {t.shape} do not fit x of shape {x.shape}; '
-                         f'expected {expected}{extra}')
-    if t.size and (int(t.min()) < 0 or int(t.max()) >= x.shape[1]):
-        bad = int(t.min()) if int(t.min()) < 0 else int(t.max())
-        raise ValueError(f'{name}: label {bad} is not a class index: x has {x.shape[1]} classes, '
-                         f'so labels must be in [0, {x.shape[1] - 1}]')
-    return t.reshape((x.shape[0], 1) + x.shape[2:])
-
-
 class SoftmaxCrossEntropy(Function):
     """Mean over the labels of -log softmax(x)[t]; the class axis is 1."""
     keep_inputs = (0, 1)

@@ -1,4 +1,4 @@
-"""Array and shape: reshape, transpose, indexing, joining and splitting, broadcasting.
+"""Array and shape: reshape, transpose, indexing (get_item, select_item), joining and splitting, broadcasting.
 
 None of these backwards reads an array: each keeps only shapes (``keep_inputs = ()``), so the
 graph holds no activation on their behalf.
@@ -173,6 +173,47 @@ class GetItemGrad(Function):
 def get_item(x: Operand, slices: object) -> Variable:
     """``x[slices]``: ints, slices, Ellipsis, None, integer or boolean arrays."""
     return GetItem(_index(slices))(x)
+
+
+def _label_index(name, x, t):
+    """Integer labels ``t`` (an array) as an index array of shape (N, 1, ...) for x of shape (N, C, ...),
+    checked (the class axis is 1); ``name`` is the dezero function the errors name."""
+    if x.ndim < 2:
+        raise ValueError(f'{name}: x must have a class axis, shape (N, C) or (N, C, ...); got {x.shape}')
+    if t.dtype.kind not in 'iu':
+        raise TypeError(f'{name}: labels t must be integer class indices, got dtype {t.dtype}')
+    expected = (x.shape[0],) + x.shape[2:]
+    if t.shape != expected and not (x.ndim == 2 and t.shape == (x.shape[0], 1)):
+        extra = ' or (N, 1)' if x.ndim == 2 else ''
+        raise ValueError(f'{name}: labels of shape {t.shape} do not fit x of shape {x.shape}; '
+                         f'expected {expected}{extra}')
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= x.shape[1]):
+        bad = int(t.min()) if int(t.min()) < 0 else int(t.max())
+        raise ValueError(f'{name}: label {bad} is not a class index: x has {x.shape[1]} classes, '
+                         f'so labels must be in [0, {x.shape[1] - 1}]')
+    return t.reshape((x.shape[0], 1) + x.shape[2:])
+
+
+def select_item(x: Operand, t: Operand) -> Variable:
+    """One entry per row, ``y[n] = x[n, t[n]]``, for x of shape (N, C) and integer ``t`` of shape (N,)
+    or (N, 1): Q(s, a) of the actions taken in DQN, log pi(a|s) in policy gradients (Chainer's
+    ``select_item``). The gradient goes to the selected entries; ``t`` gets none.
+
+    Example:
+        >>> select_item(np.array([[1., 2.], [3., 4.]]), np.array([1, 0]))
+        variable([2. 3.])
+    """
+    return _select_item('select_item', x, t)
+
+
+def _select_item(name, x, t):
+    """``select_item``, its errors naming the dezero function ``name``."""
+    x = as_variable(x)
+    if x.ndim != 2:
+        raise ValueError(f'{name}: x must be 2-D (N, C), got shape {x.shape}')
+    xp = cuda.get_array_module(x.data)
+    t = _label_index(name, x.data, cuda.as_numpy(t) if xp is np else cuda.as_cupy(t))
+    return get_item(x, (xp.arange(x.shape[0]), t.ravel()))
 
 
 # =============================================================================

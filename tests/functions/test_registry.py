@@ -36,12 +36,14 @@ NO_ZERO_D = {
     'accuracy': 'y has a class axis', 'batch_norm': 'x has a channel axis',
     'flatten': 'keeps the batch axis', 'concat': 'joins along an existing axis',
     'split': 'splits along an existing axis', 'lstm_cell': 'x is a batch (N, in)',
+    'select_item': 'one entry per row of x (N, C)', 'categorical_log_prob': 'logits have a class axis',
+    'categorical_entropy': 'logits have a class axis', 'gaussian_entropy': "sums over the last axis (the action's)",
     **{name: 'NCHW images' for name in ('conv2d', 'conv2d_simple', 'deconv2d', 'im2col', 'col2im', 'pooling',
                                         'pooling_simple', 'average_pooling')},
 }
 # Functions of two operands that broadcast them: some case must pair different shapes.
 BROADCASTING = ('add', 'sub', 'rsub', 'mul', 'div', 'rdiv', 'power', 'maximum', 'minimum', 'where', 'matmul',
-                'linear')
+                'linear', 'gaussian_log_prob')
 # Names in the table that are array helpers of dezero.functions_conv, not functions of F.
 ARRAY_HELPERS = ('im2col_array', 'col2im_array')
 

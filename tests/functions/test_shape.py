@@ -1,4 +1,4 @@
-"""dezero.functions.shape: reshape, transpose, expand_dims, flatten, squeeze, get_item, stack, concat,
+"""dezero.functions.shape: reshape, transpose, expand_dims, flatten, squeeze, get_item, select_item, stack, concat,
 split, broadcast_to and sum_to; specs against NumPy and the behaviour of indexing and splitting."""
 import numpy as np
 import pytest
@@ -11,6 +11,7 @@ UNARY = [((),), ((3,),), ((2, 3),), ((2, 3, 4),)]
 IDX = np.array([0, 0, 2, 1, 0])
 ROWS, COLS = np.array([0, 1, 1]), np.array([2, 2, 0])
 MASK = np.array([True, False, True])
+PICK = np.array([2, 0, 1, 2])                 # select_item's t for x of shape (4, 3)
 
 
 def _on(x, *arrays):
@@ -50,6 +51,11 @@ SPECS = [
         'index pairs': dict(func=lambda a: F.get_item(a, _on(a, ROWS, COLS)),
                             reference=lambda a: a[ROWS, COLS], shapes=[((2, 3),)]),
         'boolean mask': dict(func=lambda a: a[_on(a, MASK)], reference=lambda a: a[MASK], shapes=[((3, 2),)])}),
+    OpSpec('select_item', lambda a: F.select_item(a, _on(a, PICK)), lambda a: a[np.arange(4), PICK],
+           [((4, 3),)], cases={
+               't (N, 1)': dict(func=lambda a: F.select_item(a, _on(a, PICK[:, None]))),
+               'one row': dict(func=lambda a: F.select_item(a, _on(a, PICK[:1])),
+                               reference=lambda a: a[[0], PICK[:1]], shapes=[((1, 3),)])}),
     OpSpec('stack', lambda a, b: F.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], axis=-1),
            [((2, 3), (2, 3)), ((), ())], cases={
                'three, axis=0': dict(func=lambda *xs: F.stack(xs), reference=lambda *xs: np.stack(xs),
@@ -112,9 +118,16 @@ def test_squeeze_rejects_an_axis_longer_than_one():
     (lambda: F.split(np.ones(5), 2), r'split: x of shape \(5,\) cannot be split into 2 equal sections'),
     (lambda: F.split(np.ones((2, 2)), 2, axis=2), r'split: axis 2 is out of bounds'),
     (lambda: F.split(np.array(1.0), [1]), r'split: x of shape \(\) has no axis to split'),
+    (lambda: F.select_item(np.ones(3), PICK[:3]), r'select_item: x must be 2-D \(N, C\), got shape \(3,\)'),
+    (lambda: F.select_item(np.ones((4, 3)), PICK[:3]),
+     r'select_item: labels of shape \(3,\) do not fit x of shape \(4, 3\); expected \(4,\) or \(N, 1\)'),
+    (lambda: F.select_item(np.ones((4, 3)), np.array([0, 1, 3, 0])),
+     r'select_item: label 3 is not a class index: x has 3 classes'),
+    (lambda: F.select_item(np.ones((4, 3)), np.array([0, -1, 2, 0])), r'select_item: label -1 is not a class index'),
 ], ids=['reshape', 'broadcast_to', 'sum_to', 'transpose repeated', 'transpose out of bounds', 'transpose short',
         'expand_dims', 'squeeze', 'flatten', 'stack empty', 'stack shapes', 'stack axis', 'concat ndim',
-        'concat shapes', 'concat 0-d', 'split sections', 'split axis', 'split 0-d'])
+        'concat shapes', 'concat 0-d', 'split sections', 'split axis', 'split 0-d', 'select_item 1-D',
+        'select_item t shape', 'select_item t too large', 'select_item t negative'])
 def test_shape_functions_reject_bad_arguments_naming_themselves(call, message):
     """Errors name the function and the shapes or axes (stack, concat, split, sum_to, transpose,
     expand_dims and squeeze used to raise NumPy's or dezero.arrays' messages, naming none of them)."""
@@ -145,3 +158,19 @@ def test_get_item_backward_scatters_through_the_backend_add_at(monkeypatch):
     F.sum(x[np.array([0, 0, 2])]).backward()
     np.testing.assert_array_equal(x.grad.data, [2, 0, 1])
     assert calls == [np.ndarray]
+
+
+def test_select_item_takes_float_labels_never():
+    """Float indices would be truncated silently: they are refused, naming select_item."""
+    with pytest.raises(TypeError, match='select_item: labels t must be integer class indices, got dtype float64'):
+        F.select_item(np.ones((4, 3)), np.array([0.0, 1.0, 2.0, 0.0]))
+
+
+def test_select_item_gradient_reaches_only_the_selected_entries():
+    x = Variable(np.arange(12.0).reshape(4, 3))
+    y = F.select_item(x, PICK)
+    assert y.data.tolist() == [2.0, 3.0, 7.0, 11.0]
+    y.backward()
+    expected = np.zeros((4, 3))
+    expected[np.arange(4), PICK] = 1
+    assert (x.grad.data == expected).all()

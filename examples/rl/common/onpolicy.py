@@ -15,8 +15,6 @@ import dezero.layers as L
 from dezero.models import Model
 
 from examples import common
-from examples.rl._pending_functions import (categorical_entropy, categorical_log_prob,  # noqa: F401
-                                            gaussian_entropy, gaussian_log_prob)
 
 CARTPOLE_STEPS = 200       # the book's CartPole-v0: CartPole-v1 cut at 200 steps
 
@@ -77,7 +75,7 @@ class CategoricalPolicy(Model):
 
     def log_prob_entropy(self, obs, actions):
         logits = self.net(obs)
-        return categorical_log_prob(logits, actions), categorical_entropy(logits)
+        return F.categorical_log_prob(logits, actions), F.categorical_entropy(logits)
 
     def greedy(self, obs):
         with dezero.no_grad():
@@ -108,7 +106,7 @@ class GaussianPolicy(Model):
     def log_prob_entropy(self, obs, actions):
         mean = self.net(obs)
         log_std = F.broadcast_to(self.log_std, mean.shape)
-        return gaussian_log_prob(actions, mean, log_std), gaussian_entropy(log_std)
+        return F.gaussian_log_prob(actions, mean, log_std), F.gaussian_entropy(log_std)
 
     def greedy(self, obs):
         with dezero.no_grad():
