@@ -1,4 +1,4 @@
-"""dezero against PyTorch on the CPU: seven workloads, one table.
+"""dezero against PyTorch on the CPU: eight workloads, one table.
 
     python benchmarks/run.py              # the full run; writes benchmarks/results/cpu.md
     python benchmarks/run.py --quick      # a smoke test, under a minute; writes nothing
