@@ -29,7 +29,8 @@ extras = {
     'examples': ['matplotlib', 'pillow', 'gymnasium>=1.0', 'tqdm', ALE_PY],
     # the RL examples: gymnasium's CartPole and Pendulum, and Atari games (ale-py ships the ROMs)
     'rl': ['matplotlib', 'gymnasium>=1.0', ALE_PY],
-    'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium>=1.0', ALE_PY],
+    # tqdm and IPython: the progress-bar and notebook-display tests run in CI instead of skipping
+    'test': ['pytest>=7', 'hypothesis', 'matplotlib', 'pillow', 'gymnasium>=1.0', ALE_PY, 'tqdm', 'ipython'],
     'distributed': ['mpi4py'],
     # dezero.onnx.export, and ONNX Runtime to run the files (the tests compare it with dezero)
     'onnx': ['onnx>=1.13', 'onnxruntime>=1.14'],
