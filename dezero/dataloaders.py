@@ -42,7 +42,7 @@ class DataLoader:
 
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         self.iteration = 0
         if self.shuffle:
             self.index = np.random.permutation(len(self.dataset))
@@ -80,13 +80,13 @@ class DataLoader:
             t = None if t is None else cuda.as_cupy(t)
         return x, t
 
-    def next(self):
+    def next(self) -> tuple[np.ndarray, np.ndarray]:
         return self.__next__()
 
-    def to_cpu(self):
+    def to_cpu(self) -> None:
         self.gpu = False
 
-    def to_gpu(self):
+    def to_gpu(self) -> None:
         self.gpu = True
 
 

@@ -66,7 +66,7 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.data)
 
-    def prepare(self):
+    def prepare(self) -> None:
         pass
 
 
@@ -100,14 +100,14 @@ def get_spiral(train: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
 
 class Spiral(Dataset):
-    def prepare(self):
+    def prepare(self) -> None:
         self.data, self.label = get_spiral(self.train)
 
 
 class SinCurve(Dataset):
     """999 (y_k, y_{k+1}) pairs along sin (train, with noise) or cos (test) over [0, 2 pi]; float64 (999, 1)."""
 
-    def prepare(self):
+    def prepare(self) -> None:
         num_data = 1000
         dtype = np.float64
 
@@ -222,7 +222,7 @@ class MNIST(Dataset):
         self.root = root
         super().__init__(train, transform, target_transform)
 
-    def prepare(self):
+    def prepare(self) -> None:
         files = [(f, MNIST_URL + f, md5) for f, md5 in MNIST_FILES['train' if self.train else 'test']]
         image_path, label_path = _fetch('MNIST', files, self.root, MNIST_MIRRORS)
         images = _read_idx(image_path)
@@ -233,7 +233,7 @@ class MNIST(Dataset):
         self.data = images.reshape(len(images), 1, images.shape[1], images.shape[2])
         self.label = labels
 
-    def show(self, row=10, col=10):
+    def show(self, row: int = 10, col: int = 10) -> None:
         """Show ``row`` x ``col`` random digits with matplotlib."""
         import matplotlib.pyplot as plt
         H, W = self.data.shape[2:]
@@ -247,14 +247,15 @@ class MNIST(Dataset):
         plt.show()
 
     @staticmethod
-    def labels():
+    def labels() -> dict[int, str]:
         return {0: '0', 1: '1', 2: '2', 3: '3', 4: '4', 5: '5', 6: '6', 7: '7', 8: '8', 9: '9'}
 
 
 # =============================================================================
 # CIFAR-10 / CIFAR-100
 # =============================================================================
-def load_cache_npz(filename, train=False, folder=None):
+def load_cache_npz(filename: str, train: bool = False, folder: str | os.PathLike | None = None
+                   ) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
     """(data, label) from the npz cache next to a downloaded archive, or (None, None).
 
     The file is read without pickle; one that cannot be read raises CheckpointError naming it.
@@ -275,7 +276,8 @@ def _cache_file(filename, train, folder):
     return os.path.join(folder, name + ('.train.npz' if train else '.test.npz'))
 
 
-def save_cache_npz(data, label, filename, train=False, folder=None):
+def save_cache_npz(data: np.ndarray, label: np.ndarray, filename: str, train: bool = False,
+                   folder: str | os.PathLike | None = None) -> str | None:
     """Write (data, label) to ``<file name>.train.npz`` (or ``.test.npz``) in the folder, atomically."""
     folder = utils.get_cache_dir() if folder is None else folder
     filepath = _cache_file(filename, train, folder)
@@ -318,7 +320,7 @@ class CIFAR10(Dataset):
         folder = utils.get_cache_dir() if self.root is None else os.path.abspath(os.fspath(self.root))
         return folder, name
 
-    def prepare(self):
+    def prepare(self) -> None:
         folder, name = self._folder_and_archive()
         for cache in self._cache_names():
             data, label = load_cache_npz(cache, self.train, folder)
@@ -349,7 +351,7 @@ class CIFAR10(Dataset):
     def _label_byte(self):
         return 0
 
-    def show(self, row=10, col=10):
+    def show(self, row: int = 10, col: int = 10) -> None:
         """Show ``row`` x ``col`` random images with matplotlib."""
         import matplotlib.pyplot as plt
         H, W = 32, 32
@@ -363,7 +365,7 @@ class CIFAR10(Dataset):
         plt.show()
 
     @staticmethod
-    def labels():
+    def labels() -> dict[int, str]:
         # 'ariplane' is the original's spelling, kept for compatibility.
         return {0: 'ariplane', 1: 'automobile', 2: 'bird', 3: 'cat', 4: 'deer', 5: 'dog', 6: 'frog',
                 7: 'horse', 8: 'ship', 9: 'truck'}
@@ -459,7 +461,7 @@ class CIFAR100(CIFAR10):
         return 1 if self.label_type == 'fine' else 0
 
     @staticmethod
-    def labels(label_type='fine'):
+    def labels(label_type: str = 'fine') -> dict[int, str]:
         names = CIFAR100_FINE if label_type == 'fine' else CIFAR100_COARSE
         return dict(enumerate(names))
 
@@ -472,12 +474,12 @@ class ImageNet(Dataset):
     url = ('https://gist.githubusercontent.com/yrevar/942d3a0ac09ec9e5eb3a/raw/'
            '238f720ff059c1f82f368259d1ca4ffa5dd8f9f5/imagenet1000_clsidx_to_labels.txt')
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: object, **kwargs: object) -> None:
         raise NotImplementedError('the ImageNet images are not available for download; '
                                   'only ImageNet.labels() is provided')
 
     @staticmethod
-    def labels(root=None):
+    def labels(root: str | os.PathLike | None = None) -> dict[int, str]:
         """{class index: label} for the 1000 ImageNet classes (the file is parsed, never executed).
 
         No checksum of the file is published, so a download is verified by its content instead:
@@ -525,7 +527,7 @@ class Shakespear(Dataset):
         self.root = root
         super().__init__(train, transform, target_transform)
 
-    def prepare(self):
+    def prepare(self) -> None:
         path, = _fetch(type(self).__name__, [(self.file_name, self.url, self.checksum)], self.root)
         try:
             with open(path, 'r', encoding='utf-8') as f:

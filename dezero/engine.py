@@ -10,7 +10,7 @@ import contextlib
 import heapq
 import threading
 import weakref
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -90,19 +90,19 @@ class Variable:
             return 'variable(None)'
         return 'variable(' + str(self.data).replace('\n', '\n' + ' ' * 9) + ')'
 
-    def set_creator(self, func):
+    def set_creator(self, func: Function) -> None:
         self.creator, self.generation = func, func.generation + 1
 
-    def unchain(self):
+    def unchain(self) -> None:
         """Forget the creator, making this Variable a leaf for the Functions that use it too."""
         self.creator = None
         if self.node:
             self.node.creator = None
 
-    def cleargrad(self):
+    def cleargrad(self) -> None:
         self.grad = None
 
-    def backward(self, retain_grad: bool = False, create_graph: bool = False, retain_graph: bool = True):
+    def backward(self, retain_grad: bool = False, create_graph: bool = False, retain_graph: bool = True) -> None:
         """Accumulate d(self)/d(leaf) into the ``grad`` of every leaf this Variable depends on. The
         seed is ``self.grad``, else ones; intermediate gradients are freed unless ``retain_grad``;
         ``create_graph`` records the gradients' graph (to differentiate again); ``retain_graph=False``
@@ -119,7 +119,7 @@ class Variable:
         if self.creator is not None:
             _backprop({self: self.grad}, retain_grad, create_graph, retain_graph)
 
-    def unchain_backward(self):
+    def unchain_backward(self) -> None:
         """Cut the graph upstream of this Variable (keeps ``self.creator``), e.g. for truncated BPTT."""
         funcs, seen = [self.creator] if self.creator else [], {self.creator}
         while funcs:
@@ -130,12 +130,12 @@ class Variable:
                         funcs.append(x.creator)
                     x.unchain()
 
-    def to_cpu(self):
+    def to_cpu(self) -> None:
         self.data = None if self.data is None else cuda.as_numpy(self.data)
         if self.grad is not None:
             self.grad.to_cpu()
 
-    def to_gpu(self):
+    def to_gpu(self) -> None:
         self.data = None if self.data is None else cuda.as_cupy(self.data)
         if self.grad is not None:
             self.grad.to_gpu()
@@ -147,18 +147,17 @@ class VariableNode:
     __slots__ = ('creator', 'generation', 'ref', 'shape', 'dtype')
     data = grad = node = None
 
-    def __init__(self, creator, generation, ref, shape, dtype):
+    def __init__(self, creator: Function, generation: int, ref: weakref.ref, shape: tuple, dtype: np.dtype) -> None:
         self.creator, self.generation, self.ref = creator, generation, ref
         self.shape, self.dtype = shape, dtype
 
     name = property(lambda self: getattr(self.ref(), 'name', None))
     ndim = property(lambda self: len(self.shape))
 
-    def unchain(self):
+    def unchain(self) -> None:
         """Make the Variable a leaf, for the Functions that hold this node too."""
         self.creator = None
-        y = self.ref()
-        if y is not None:
+        if (y := self.ref()) is not None:
             y.creator = None
 
 
@@ -414,8 +413,9 @@ def _grads(outputs, inputs, grad_outputs, create_graph, retain_graph=True, parti
     return [found.get(_key(x)[0]) for x in inputs]
 
 
-def grad(outputs: Variable | Sequence[Variable], inputs: Variable | Sequence[Variable], grad_outputs=None,
-         create_graph: bool = False, retain_graph: bool = True, allow_unused: bool = False):
+def grad(outputs: Variable | Sequence[Variable], inputs: Variable | Sequence[Variable],
+         grad_outputs: Variable | np.ndarray | Sequence | None = None, create_graph: bool = False,
+         retain_graph: bool = True, allow_unused: bool = False) -> Variable | tuple | None:
     """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
 
     ``outputs`` and ``inputs`` are Variables or sequences of them (one input gives one gradient,
@@ -441,7 +441,7 @@ def grad(outputs: Variable | Sequence[Variable], inputs: Variable | Sequence[Var
     return result[0] if single else tuple(result)
 
 
-def partial_vjp(func, inputs, grad_outputs):
+def partial_vjp(func: Callable, inputs: Sequence[Variable], grad_outputs: Sequence) -> list[Variable | None]:
     """Run ``func(*inputs)`` recording a graph; return, recorded, the vector-Jacobian product with
     ``grad_outputs`` for each input (None where func does not depend on it), the pass stopping at
     the inputs: for a backward that recomputes a formula from its inputs to differentiate it."""

@@ -93,7 +93,8 @@ def jvp(func: Callable, inputs: Operand | Sequence[Operand], v: Operand | Sequen
     return outputs, jv[0] if len(ys) == 1 and not isinstance(outputs, (tuple, list)) else jv
 
 
-def jacobian(func: Callable, inputs: Operand | Sequence[Operand], create_graph: bool = False):
+def jacobian(func: Callable, inputs: Operand | Sequence[Operand], create_graph: bool = False
+             ) -> Variable | tuple:
     """d func / d inputs, of shape ``output.shape + input.shape``.
 
     For several inputs (or outputs) the result is a tuple (of tuples), one block per pair.
@@ -125,7 +126,8 @@ def jacobian(func: Callable, inputs: Operand | Sequence[Operand], create_graph: 
     return blocks[0] if single_out else tuple(blocks)
 
 
-def hessian(func: Callable, inputs: Operand | Sequence[Operand], create_graph: bool = False):
+def hessian(func: Callable, inputs: Operand | Sequence[Operand], create_graph: bool = False
+            ) -> Variable | tuple:
     """Second derivatives of a scalar ``func``: shape ``input.shape + input.shape``.
 
     Example:

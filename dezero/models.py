@@ -307,8 +307,9 @@ def _global_average_pooling_2d(x):
 class BuildingBlock(Layer):
     """One ``BottleneckA`` (named ``a``) followed by ``n_layers - 1`` ``BottleneckB`` (``b1, b2, ...``)."""
 
-    def __init__(self, n_layers=None, in_channels=None, mid_channels=None, out_channels=None,
-                 stride=None, downsample_fb=None):
+    def __init__(self, n_layers: int | None = None, in_channels: int | None = None, mid_channels: int | None = None,
+                 out_channels: int | None = None, stride: int | None = None, downsample_fb: bool | None = None
+                 ) -> None:
         super().__init__()
 
         self.a = BottleneckA(in_channels, mid_channels, out_channels, stride, downsample_fb)
@@ -332,7 +333,8 @@ class BottleneckA(Layer):
     first 1x1 (MSRA). ``in_channels`` is unused: the convolutions infer it.
     """
 
-    def __init__(self, in_channels, mid_channels, out_channels, stride=2, downsample_fb=False):
+    def __init__(self, in_channels: int, mid_channels: int, out_channels: int, stride: int = 2,
+                 downsample_fb: bool = False) -> None:
         super().__init__()
         stride_1x1, stride_3x3 = (1, stride) if downsample_fb else (stride, 1)
 
@@ -356,7 +358,7 @@ class BottleneckA(Layer):
 class BottleneckB(Layer):
     """A bottleneck that keeps the shape: identity shortcut."""
 
-    def __init__(self, in_channels, mid_channels, downsample_fb=False):
+    def __init__(self, in_channels: int, mid_channels: int, downsample_fb: bool = False) -> None:
         super().__init__()
 
         self.conv1 = L.Conv2d(mid_channels, 1, 1, 0, nobias=True)
@@ -379,7 +381,7 @@ class BottleneckB(Layer):
 class Fire(Layer):
     """SqueezeNet's module: a 1x1 squeeze, then 1x1 and 3x3 expands concatenated on the channels."""
 
-    def __init__(self, squeeze, expand1x1, expand3x3):
+    def __init__(self, squeeze: int, expand1x1: int, expand3x3: int) -> None:
         super().__init__()
         self.squeeze = L.Conv2d(squeeze, 1)
         self.expand1x1 = L.Conv2d(expand1x1, 1)

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 import warnings
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -130,7 +130,8 @@ class DotGraph(str):
         p.text(str(self))
 
 
-def plot_dot_graph(output: Variable, verbose: bool = True, to_file: str | os.PathLike | None = 'graph.png'):
+def plot_dot_graph(output: Variable, verbose: bool = True,
+                   to_file: str | os.PathLike | None = 'graph.png') -> DotGraph | object | None:
     """Draw the graph of ``output`` into ``to_file``; its extension (png, svg, pdf, jpg...) picks the format.
 
     Returns an ``IPython.display`` image when running inside IPython, else None. Without Graphviz
@@ -179,7 +180,7 @@ def _run_dot(dot, dot_graph, fmt, to_file):
 
 
 @contextlib.contextmanager
-def atomic_write(path, suffix='.tmp'):
+def atomic_write(path: str | os.PathLike, suffix: str = '.tmp') -> Iterator[str]:
     """Yield the temporary path ``path + suffix``; on success it replaces ``path`` in one step.
 
     On any error (Ctrl-C included) the temporary file is removed and an existing ``path`` is left
@@ -258,7 +259,7 @@ def _ipython_image(path, fmt):
     return None
 
 
-def logsumexp(x, axis=1):
+def logsumexp(x: np.ndarray, axis: int = 1) -> np.ndarray:
     """log(sum(exp(x))) over ``axis`` of array ``x``, with kept dims, computed stably.
 
     Example:
@@ -272,7 +273,8 @@ def logsumexp(x, axis=1):
 # =============================================================================
 # Gradient checking
 # =============================================================================
-def gradient_check(f: Callable, x: Operand, *args, rtol: float = 1e-4, atol: float = 1e-5, **kwargs) -> bool:
+def gradient_check(f: Callable, x: Operand, *args: object, rtol: float = 1e-4, atol: float = 1e-5,
+                   **kwargs: object) -> bool:
     """Compare the backprop gradient of sum(f(x)) with central differences, in float64.
 
     Returns True when they match. On a mismatch it prints both gradients (shape and first
@@ -306,7 +308,7 @@ def gradient_check(f: Callable, x: Operand, *args, rtol: float = 1e-4, atol: flo
     return res
 
 
-def numerical_grad(f: Callable, x: Operand, *args, **kwargs) -> np.ndarray:
+def numerical_grad(f: Callable, x: Operand, *args: object, **kwargs: object) -> np.ndarray:
     """Gradient of sum(f(x)) with respect to ``x`` (array or Variable) by central differences.
 
     Each element of x is perturbed in place by +-1e-4 and always restored, even if ``f`` raises.
@@ -372,7 +374,8 @@ class DownloadError(OSError):
     ``cached_error`` why the copy already at ``file_path`` was rejected (None if there was none).
     """
 
-    def __init__(self, message, file_path=None, errors=(), cached_error=None):
+    def __init__(self, message: str, file_path: str | None = None, errors: Sequence[str] = (),
+                 cached_error: BaseException | None = None) -> None:
         super().__init__(message)
         self.file_path = file_path
         self.errors = list(errors)
@@ -382,7 +385,7 @@ class DownloadError(OSError):
         return str(self.args[0]) if self.args else ''
 
 
-def show_progress(block_num, block_size, total_size):
+def show_progress(block_num: int, block_size: int, total_size: int) -> None:
     """The original's progress hook for ``urllib.request.urlretrieve``: a 30-character bar and a percentage.
 
     Kept for code written for DeZero; ``get_file`` draws its own line with size, speed and ETA.
@@ -556,7 +559,7 @@ class _Progress:
         sys.stderr.flush()
 
 
-def progress_line(name, done, total, elapsed):
+def progress_line(name: str, done: int, total: int | None, elapsed: float) -> str:
     """The text of the download line: name, bytes so far (of the total), speed and ETA.
 
     Example:

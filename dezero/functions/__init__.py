@@ -22,6 +22,10 @@ below it. The modules of this package hold one family each:
 Importing this package installs the operators and the function-backed methods on Variable
 (``setup_variable``). docs/functions.md has the table of every function.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
 import numpy as np  # noqa: F401  (the original module exposed np, cuda and utils)
 
 from dezero import cuda, utils  # noqa: F401
@@ -54,14 +58,17 @@ from dezero.functions.shape import (  # noqa: F401
     concat, expand_dims, flatten, get_item, reshape, select_item, split, squeeze, stack, sum_to, transpose)
 from dezero.functions import arithmetic as _arithmetic
 
+if TYPE_CHECKING:
+    from dezero.typing import Axis
 
-def _reshape_method(self, *shape):
+
+def _reshape_method(self: Variable, *shape: int | Sequence[int]) -> Variable:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return reshape(self, tuple(shape))
 
 
-def _transpose_method(self, *axes):
+def _transpose_method(self: Variable, *axes: int | Sequence[int] | None) -> Variable:
     if len(axes) == 0:
         axes = None
     elif len(axes) == 1 and (isinstance(axes[0], (tuple, list)) or axes[0] is None):
@@ -69,7 +76,19 @@ def _transpose_method(self, *axes):
     return transpose(self, axes)
 
 
-def setup_variable():
+def _sum_method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Variable:
+    return sum(self, axis, keepdims)
+
+
+def _max_method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Variable:
+    return max(self, axis, keepdims)
+
+
+def _min_method(self: Variable, axis: Axis = None, keepdims: bool = False) -> Variable:
+    return min(self, axis, keepdims)
+
+
+def setup_variable() -> None:
     """Install the operators and the function-backed methods on Variable (done on import)."""
     Variable.__add__ = Variable.__radd__ = add
     Variable.__mul__ = Variable.__rmul__ = mul
@@ -88,9 +107,9 @@ def setup_variable():
     Variable.reshape = _reshape_method
     Variable.transpose = _transpose_method
     Variable.T = property(transpose)
-    Variable.sum = lambda self, axis=None, keepdims=False: sum(self, axis, keepdims)
-    Variable.max = lambda self, axis=None, keepdims=False: max(self, axis, keepdims)
-    Variable.min = lambda self, axis=None, keepdims=False: min(self, axis, keepdims)
+    Variable.sum = _sum_method
+    Variable.max = _max_method
+    Variable.min = _min_method
 
 
 setup_variable()
