@@ -50,7 +50,7 @@ def is_array(x: object) -> bool:
     return isinstance(x, np.ndarray) or is_cupy_array(x)
 
 
-def unwrap(x):
+def unwrap(x: object) -> object:
     """The array inside a Variable, or ``x`` itself for anything else.
 
     Example:
@@ -80,7 +80,7 @@ def as_numpy(x: object) -> np.ndarray:
     return np.asarray(x)
 
 
-def as_cupy(x: object):
+def as_cupy(x: object) -> object:
     """Return ``x`` (array or Variable) as a CuPy array on the current device."""
     x = unwrap(x)
     cp = _load_cupy()
@@ -104,7 +104,7 @@ def device_name(x: object) -> str:
     return 'CPU' if device_id is None else f'GPU {device_id}'
 
 
-def check_same_device(*arrays, name='function', state=None):
+def check_same_device(*arrays: object, name: str = 'function', state: dict | None = None) -> None:
     """Raise TypeError naming the devices if the arrays (or Variables) are not all on one device.
 
     ``arrays`` are a function's inputs (reported as ``input 0``, ``input 1``...); ``state`` is an
@@ -128,7 +128,7 @@ def check_same_device(*arrays, name='function', state=None):
                         'or dezero.cuda.as_cupy() / as_numpy()')
 
 
-def scatter_add(a, indices, values):
+def scatter_add(a: object, indices: object, values: object) -> None:
     """``a[indices] += values`` with repeated indices accumulated, in place, on either device.
 
     ``xp.add.at`` exists in NumPy and in recent CuPy (14 has it); older CuPy has

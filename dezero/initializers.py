@@ -15,9 +15,19 @@ Names, with ``n = fan_in`` (the inputs feeding one output unit):
 A callable works too: it is called as ``init(shape, fan_in, fan_out)`` and returns an
 array of that shape, which the layer casts to its dtype and moves to its device.
 """
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from dezero import cuda
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from dezero.typing import Initializer
 
 
 def _scaled_randn(shape, scale, dtype, xp):
@@ -26,22 +36,26 @@ def _scaled_randn(shape, scale, dtype, xp):
     return xp.random.randn(*shape).astype(dtype) * np.dtype(dtype).type(scale)
 
 
-def xavier(shape, fan_in, fan_out, dtype=np.float32, xp=np):
+def xavier(shape: tuple[int, ...], fan_in: int, fan_out: int, dtype: DTypeLike = np.float32,
+           xp: ModuleType = np) -> np.ndarray:
     """Normal with std sqrt(1 / fan_in): the book's Xavier and the original default."""
     return _scaled_randn(shape, np.sqrt(1 / fan_in), dtype, xp)
 
 
-def he(shape, fan_in, fan_out, dtype=np.float32, xp=np):
+def he(shape: tuple[int, ...], fan_in: int, fan_out: int, dtype: DTypeLike = np.float32,
+       xp: ModuleType = np) -> np.ndarray:
     """Normal with std sqrt(2 / fan_in), suited to ReLU."""
     return _scaled_randn(shape, np.sqrt(2 / fan_in), dtype, xp)
 
 
-def normal(shape, fan_in, fan_out, dtype=np.float32, xp=np):
+def normal(shape: tuple[int, ...], fan_in: int, fan_out: int, dtype: DTypeLike = np.float32,
+           xp: ModuleType = np) -> np.ndarray:
     """Normal with std 0.01."""
     return _scaled_randn(shape, 0.01, dtype, xp)
 
 
-def glorot(shape, fan_in, fan_out, dtype=np.float32, xp=np):
+def glorot(shape: tuple[int, ...], fan_in: int, fan_out: int, dtype: DTypeLike = np.float32,
+           xp: ModuleType = np) -> np.ndarray:
     """Normal with std sqrt(2 / (fan_in + fan_out))."""
     return _scaled_randn(shape, np.sqrt(2 / (fan_in + fan_out)), dtype, xp)
 
@@ -49,7 +63,8 @@ def glorot(shape, fan_in, fan_out, dtype=np.float32, xp=np):
 INITIALIZERS = {'xavier': xavier, 'he': he, 'normal': normal, 'glorot': glorot}
 
 
-def initialize(init, shape, fan_in, fan_out, dtype=np.float32, xp=np):
+def initialize(init: Initializer, shape: tuple[int, ...], fan_in: int, fan_out: int,
+               dtype: DTypeLike = np.float32, xp: ModuleType = np) -> np.ndarray:
     """An initial weight array of ``shape`` from ``init`` (None, a name or a callable)."""
     if init is None:
         return xavier(shape, fan_in, fan_out, dtype, xp)

@@ -19,9 +19,12 @@ softmax, log_softmax (gelu is built from them); batch_norm in test mode; conv2d,
 pooling, average_pooling; the fused LSTM step. Any other Function raises an error naming its class
 and its place in the graph; ``register`` adds a mapping for your own Functions.
 """
+from __future__ import annotations
+
 import os
 import sys
 import warnings
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -39,7 +42,7 @@ _INT64_MIN = np.iinfo(np.int64).min
 _CONVERTERS = {}
 
 
-def register(*function_classes):
+def register(*function_classes: type) -> Callable[[Callable], Callable]:
     """Decorator: ``convert(ctx, f, inputs, outputs)`` writes the ONNX nodes of Functions of these classes.
 
     ``f`` is the recorded Function (its attributes are its settings); ``inputs`` and ``outputs`` are
@@ -67,8 +70,9 @@ def register(*function_classes):
 # =============================================================================
 # export
 # =============================================================================
-def export(model_or_function, example_inputs, path, input_names=None, output_names=None,
-           dynamic_batch=True, opset=None):
+def export(model_or_function: Layer | Callable, example_inputs: object, path: str | os.PathLike,
+           input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
+           dynamic_batch: bool | Sequence[bool] = True, opset: int | None = None) -> str | os.PathLike:
     """Trace ``model_or_function(*example_inputs)`` once and write it to ``path`` as an ONNX model.
 
     ``model_or_function`` is a Layer or Model, or any function of Variables that returns a Variable

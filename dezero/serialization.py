@@ -27,12 +27,15 @@ Nothing is pickled.
 >>> bool((same(np.ones((2, 4), dtype=np.float32)).data == y.data).all())
 True
 """
+from __future__ import annotations
+
 import inspect
 import json
 import math
 import os
 import sys
 import types
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -42,6 +45,9 @@ import dezero.models  # noqa: F401  (its classes load with no user code)
 from dezero import cuda, optimizers, utils
 from dezero.engine import Parameter
 from dezero.layers import Layer, _check_initialised, _npz_path
+
+if TYPE_CHECKING:
+    from dezero.optimizers import Optimizer
 
 CheckpointError = utils.CheckpointError
 
@@ -54,7 +60,7 @@ _FUNCTION_MODULES = ('dezero.functions', 'dezero.initializers')
 _registry = {}          # 'module.qualname' -> class, filled by register_model
 
 
-def register_model(cls):
+def register_model(cls: type) -> type:
     """Make the class ``cls`` loadable by ``load_model`` in this program; returns ``cls`` (a decorator).
 
     Use it on your own ``Model`` subclasses (and on your own optimizer, hook or scheduler classes):
@@ -81,7 +87,8 @@ def _class_name(cls):
 # =============================================================================
 # Saving
 # =============================================================================
-def save_model(model, path, optimizer=None, **metadata):
+def save_model(model: Layer, path: str | os.PathLike, optimizer: Optimizer | None = None,
+               **metadata: Any) -> str:
     """Save ``model`` (its structure and weights), optionally ``optimizer``, and ``metadata`` to ``path``.
 
     ``path`` gets ``.npz`` appended if missing; the file is written under a temporary name and
@@ -315,7 +322,8 @@ def _short(v):
 # =============================================================================
 # Loading
 # =============================================================================
-def load_model(path, optimizer=False, classes=()):
+def load_model(path: str | os.PathLike, optimizer: bool = False, classes: Sequence[type] = ()
+               ) -> Layer | tuple[Layer, Optimizer]:
     """Build the model saved in ``path`` and load its weights; with ``optimizer=True``, return
     ``(model, optimizer)``, the optimizer set up on the model with its state, hooks and schedulers
     (``optimizer.schedulers``, in the order they were made).

@@ -2,9 +2,16 @@
 
 Pillow is imported only by the transforms that handle images, when they run.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Sequence
+
 import numpy as np
 
 from dezero.utils import pair
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 
 def _pil_image():
@@ -18,7 +25,7 @@ def _pil_image():
 class Compose:
     """Apply ``transforms`` in order; an empty list is the identity."""
 
-    def __init__(self, transforms=None):
+    def __init__(self, transforms: Sequence[Callable] | None = None) -> None:
         self.transforms = [] if transforms is None else list(transforms)
 
     def __call__(self, img):
@@ -33,7 +40,7 @@ class Compose:
 class Convert:
     """``img.convert(mode)``; mode ``'BGR'`` gives an RGB image with its channels in B, G, R order."""
 
-    def __init__(self, mode='RGB'):
+    def __init__(self, mode: str = 'RGB') -> None:
         self.mode = mode
 
     def __call__(self, img):
@@ -47,7 +54,7 @@ class Convert:
 class Resize:
     """Resize to ``size`` (an int for a square, or (width, height)); ``mode`` is the resampling filter."""
 
-    def __init__(self, size, mode=None):
+    def __init__(self, size: int | tuple[int, int], mode: int | None = None) -> None:
         self.size = pair(size)
         self.mode = mode
 
@@ -59,7 +66,7 @@ class Resize:
 class CenterCrop:
     """Crop the centre ``size`` (an int or (width, height)); odd remainders go right and bottom."""
 
-    def __init__(self, size):
+    def __init__(self, size: int | tuple[int, int]) -> None:
         self.size = pair(size)
 
     def __call__(self, img):
@@ -73,7 +80,7 @@ class CenterCrop:
 class ToArray:
     """A PIL image to a CHW array of ``dtype``; arrays pass through unchanged."""
 
-    def __init__(self, dtype=np.float32):
+    def __init__(self, dtype: DTypeLike = np.float32) -> None:
         self.dtype = dtype
 
     def __call__(self, img):
@@ -100,7 +107,7 @@ class ToPIL:
 class RandomHorizontalFlip:
     """Mirror left-right with probability ``p`` (a PIL image, or an array whose last axis is the width)."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p: float = 0.5) -> None:
         self.p = p
 
     def __call__(self, img):
@@ -119,7 +126,8 @@ class RandomHorizontalFlip:
 class Normalize:
     """(array - mean) / std; a sequence of means or stds applies one per entry of axis 0 (channels)."""
 
-    def __init__(self, mean=0, std=1):
+    def __init__(self, mean: float | Sequence[float] | np.ndarray = 0,
+                 std: float | Sequence[float] | np.ndarray = 1) -> None:
         self.mean = mean
         self.std = std
 
@@ -148,7 +156,7 @@ class Flatten:
 class AsType:
     """``array.astype(dtype)``."""
 
-    def __init__(self, dtype=np.float32):
+    def __init__(self, dtype: DTypeLike = np.float32) -> None:
         self.dtype = dtype
 
     def __call__(self, array):
@@ -161,5 +169,5 @@ ToFloat = AsType
 class ToInt(AsType):
     """``array.astype(int)`` by default."""
 
-    def __init__(self, dtype=int):
+    def __init__(self, dtype: DTypeLike = int) -> None:
         self.dtype = dtype

@@ -7,11 +7,13 @@ import os
 import pytest
 
 import dezero
-from dezero import dataloaders, datasets, engine, functional, layers, models, optimizers, utils
+from dezero import (cuda, dataloaders, datasets, engine, functional, initializers, layers, models, onnx,
+                    optimizers, serialization, transforms, utils)
 import dezero.functions as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODULES = [engine, layers, models, optimizers, datasets, dataloaders, utils, functional]
+MODULES = [engine, layers, models, optimizers, datasets, dataloaders, utils, functional, cuda, initializers,
+           transforms, serialization, onnx]
 
 
 def _public_callables():
