@@ -373,16 +373,19 @@ class Pooling(Function):
         return Pooling2DGrad(self)(gy)
 
 
-class Pooling2DGrad(Function):
-    """Add gy to the position of each window's maximum (linear in gy)."""
+class _MaxPoolingChain(Function):
+    """A Function of max pooling's derivative chain: linear in its input, it carries the forward's
+    window settings, input shape and argmax indexes (from ``mpool``, the Function before it)."""
     keep_inputs = ()
 
     def __init__(self, mpool):
-        self.kernel_size = mpool.kernel_size
-        self.stride = mpool.stride
-        self.pad = mpool.pad
+        self.kernel_size, self.stride, self.pad = mpool.kernel_size, mpool.stride, mpool.pad
         self.input_shape = mpool.input_shape
         self.indexes = mpool.indexes
+
+
+class Pooling2DGrad(_MaxPoolingChain):
+    """Add gy to the position of each window's maximum (linear in gy)."""
 
     def forward(self, gy):
         xp = cuda.get_array_module(gy)
@@ -397,17 +400,12 @@ class Pooling2DGrad(Function):
         return Pooling2DWithIndexes(self)(ggx)
 
 
-class Pooling2DWithIndexes(Function):
+class Pooling2DWithIndexes(_MaxPoolingChain):
     """Pick from each window of x the element where the forward's maximum was (linear in x)."""
-    keep_inputs = ()
 
     def __init__(self, mpool):
-        self.kernel_size = mpool.kernel_size
-        self.stride = mpool.stride
-        self.pad = mpool.pad
-        self.input_shape = mpool.input_shape
+        super().__init__(mpool)
         self.input_shpae = self.input_shape     # the original's spelling
-        self.indexes = mpool.indexes
 
     def forward(self, x):
         xp = cuda.get_array_module(x)
